@@ -1,0 +1,39 @@
+# The two commands: `make up` (the main job on inventories/local) and `make test` (the suite).
+# Each one runs set-up first; set-up is idempotent (.venv, npm packages, collection link).
+SHELL := /bin/bash
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+INVENTORY ?= inventories/local
+
+.PHONY: setup up down test units sanity lint integration bench build
+
+setup:
+	@bash scripts/setup.sh
+
+up: setup
+	ansible-playbook -i $(INVENTORY) playbooks/site.yml
+
+down: setup
+	ansible-playbook -i $(INVENTORY) playbooks/down.yml
+
+test: setup
+	bash scripts/test.sh
+
+units: setup
+	bash scripts/test.sh units
+
+sanity: setup
+	bash scripts/test.sh sanity
+
+lint: setup
+	bash scripts/test.sh lint
+
+integration: setup
+	bash scripts/test.sh integration
+
+bench: setup
+	bash scripts/bench.sh
+
+build: setup
+	ansible-galaxy collection build --force --output-path build/dist .

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Idempotent set-up: .venv with the pinned Python tree, npm packages, and the collection
+# linked where Ansible looks for it. A second run changes nothing and takes about a second.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+# Python 3.12: ansible-core 2.21 (the newest) needs >= 3.12, and web3 8 / py-evm run on it.
+# The machine default (3.11) is capped at ansible-core 2.19. See docs/python.md.
+find_python() {
+  if [ -n "${POA_PYTHON:-}" ]; then echo "$POA_PYTHON"; return; fi
+  local pyroot="${PYENV_ROOT:-$HOME/.pyenv}"
+  local cand
+  for cand in "$pyroot"/versions/3.12*/bin/python3.12 python3.12; do
+    # pyenv shims exist for versions that are not selected: check the binary really runs.
+    if "$cand" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then
+      echo "$cand"; return
+    fi
+  done
+  echo "error: Python 3.12 not found; install it (pyenv install 3.12) or set POA_PYTHON" >&2
+  exit 1
+}
+
+stamp=".venv/.poa-stamp"
+want="$(cat requirements.lock requirements.txt | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  py="$(find_python)"
+  [ -x .venv/bin/python ] || "$py" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  .venv/bin/python -m pip check
+  echo "$want" > "$stamp"
+fi
+
+# npm packages (pinned in package.json / package-lock.json), installed by name from the registry.
+if [ -f package.json ]; then
+  npm_want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  if [ ! -f node_modules/.poa-stamp ] || [ "$(cat node_modules/.poa-stamp)" != "$npm_want" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$npm_want" > node_modules/.poa-stamp
+  fi
+fi
+
+# Make the collection importable as poa.consortium without installing a copy.
+mkdir -p .ansible/collections/ansible_collections/poa
+ln -sfn "$root" .ansible/collections/ansible_collections/poa/consortium
