@@ -21,7 +21,7 @@ description:
     and owner set before it holds any data.
   - The private key and the password are never returned or logged.
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes

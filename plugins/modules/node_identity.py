@@ -18,7 +18,7 @@ description:
   - The file is written atomically, with its mode and owner set before it holds any data.
   - The private key is never returned or logged.
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes
@@ -107,7 +107,8 @@ enode:
     - Null only in check mode when a new key would be generated.
   returned: success
   type: str
-  sample: enode://93e8717f46b146ebfb99159eb13a5d044c191998656c8b79007b16051bb1ff762d09884e43783d898dd47f6220af040206cabbd45c9a26bb278a522c3d538a1f@10.0.0.5:30303
+  sample: >-
+    enode://93e8717f46b146ebfb99159eb13a5d044c191998656c8b79007b16051bb1ff762d09884e43783d898dd47f6220af040206cabbd45c9a26bb278a522c3d538a1f@10.0.0.5:30303
 path:
   description: Path of the node key file.
   returned: success

@@ -597,7 +597,7 @@ def test_published_node_key_vector():
 
 
 def test_node_id_matches_independent_route_for_random_keys():
-    for _ in range(5):
+    for _attempt in range(5):
         secret = os.urandom(32).hex()
         if not 0 < int(secret, 16) < N:
             continue

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pathlib
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
