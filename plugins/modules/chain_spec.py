@@ -1,0 +1,332 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: chain_spec
+short_description: Render an Aura chain spec (or a Clique geth genesis) and compute its genesis hash
+version_added: "0.1.0"
+description:
+  - Renders the chain spec of a Proof-of-Authority Aura chain in the Parity/OpenEthereum format,
+    which Nethermind also reads, from structured inputs; or, with O(format=geth), a geth-style
+    genesis.json for a Clique engine (used by @ethereumjs/client) from the same inputs.
+  - Validates inputs and the result the way OpenEthereum 3.3 and Nethermind read a spec (unknown
+    fields, required params, client disagreements); see docs/chain-spec.md for each rule and its source.
+  - Computes the genesis block hash exactly as the clients do, including accounts with a
+    C(constructor) that is run in an EVM (py-evm).
+  - Writes canonical JSON (sorted keys) atomically; a re-run with the same inputs reports
+    C(changed=false); nothing is written when an input is wrong.
+author:
+  - poa.consortium contributors
+requirements:
+  - py-evm
+  - trie
+  - rlp
+  - eth-utils
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+options:
+  dest:
+    description: Path of the file to write.
+    type: path
+    required: true
+  format:
+    description:
+      - V(parity) writes an OpenEthereum/Nethermind chain spec with the Aura engine.
+      - V(geth) writes a geth genesis.json with the Clique engine; O(validators) must then be a
+        C(list) (the signers), O(step_duration) a single number (the Clique period), and
+        constructors, O(transitions), O(params), O(engine_params) are refused.
+    type: str
+    choices: [parity, geth]
+    default: parity
+  name:
+    description: Chain name (spec C(name)). Required for O(format=parity).
+    type: str
+  network_id:
+    description: Network id (C(params.networkID)). Defaults to O(chain_id).
+    type: int
+  chain_id:
+    description: EIP-155 chain id (C(params.chainID)). Defaults to O(network_id).
+    type: int
+  step_duration:
+    description:
+      - Aura step duration in seconds, an integer, or a dict C({block: seconds}) of transitions.
+      - For O(format=geth), the Clique block period.
+    type: raw
+    default: 5
+  validators:
+    description:
+      - Aura validator set, one of C({list: [addresses]}), C({safeContract: address}),
+        C({contract: address}), or C({multi: {block: <one of the three>}}). A C(multi) cannot be
+        nested and needs an entry for block 0.
+    type: dict
+    required: true
+  block_reward:
+    description: Block reward in wei; an integer or a string with a unit such as C("1 ether").
+    type: raw
+    default: 0
+  maximum_uncle_count:
+    description:
+      - Aura C(maximumUncleCount), always written. Nethermind allows 2 uncles unless this and its
+        transition are set, OpenEthereum 0; writing both makes the clients agree.
+    type: int
+    default: 0
+  maximum_uncle_count_transition:
+    description: Aura C(maximumUncleCountTransition), always written.
+    type: int
+    default: 0
+  engine_params:
+    description:
+      - Extra authorityRound params, in the spec's own camelCase names (for example
+        C(blockRewardContractAddress), C(blockRewardContractTransition)). Unknown names are refused.
+    type: dict
+  forks:
+    description:
+      - Which forks are active. A single name means that fork and all before it, at block 0;
+        a list means exactly those forks at block 0; a dict C({fork: block}) gives activation blocks.
+      - Names are V(homestead), V(tangerine_whistle), V(spurious_dragon), V(byzantium),
+        V(constantinople), V(petersburg), V(istanbul), V(berlin), V(london). Each expands to the
+        exact C(eip*Transition) params and builtin (precompile) prices of that fork.
+      - eip150/155/160/161 are active at block 0 in both clients when not written.
+    type: raw
+    default: london
+  transitions:
+    description:
+      - Explicit C(eipNNNTransition) values that override the fork presets, for example
+        C({eip1559Transition: 100}). A null value removes the field.
+    type: dict
+  accounts:
+    description:
+      - Genesis accounts, C({address: {balance, nonce, code, storage, constructor}}) or
+        C({address: balance}). Balances take units (C("100 ether"), C("5 gwei")) or wei.
+      - C(constructor) is init code run at genesis with the account's address as the target
+        (not with O(format=geth)); it cannot be combined with C(code) or C(storage).
+    type: dict
+  genesis:
+    description:
+      - Genesis block options. Keys C(gas_limit) (default 10000000), C(timestamp) (0),
+        C(difficulty) (0x20000 for Aura), C(extra_data), C(author), C(base_fee_per_gas) (default
+        1 gwei when London is at block 0, written explicitly), C(min_gas_limit) (0x1388),
+        C(gas_limit_bound_divisor) (0x400, not 0), C(maximum_extra_data_size) (32),
+        C(epoch) (Clique epoch, 30000).
+    type: dict
+  params:
+    description: Extra chain spec params, in camelCase, merged last. Unknown names are refused.
+    type: dict
+  transaction_permission_contract:
+    description: Address of the transaction permission contract (C(params.transactionPermissionContract)).
+    type: str
+  transaction_permission_contract_transition:
+    description: Block from which the transaction permission contract applies.
+    type: int
+  registrar:
+    description: Address of the registrar contract (C(params.registrar)).
+    type: str
+  nodes:
+    description: Bootnodes, as enode URLs (spec C(nodes)).
+    type: list
+    elements: str
+  mode:
+    description: File mode of O(dest).
+    type: raw
+    default: "0644"
+notes:
+  - The genesis hash is computed without a client. It matches the published hashes of POA Core,
+    Sokol, xDai, Volta, Energy Web and Kovan (unit tests).
+seealso:
+  - module: poa.consortium.chain_spec_info
+"""
+
+EXAMPLES = r"""
+- name: Render the consortium's Aura chain spec
+  poa.consortium.chain_spec:
+    dest: /etc/consortium/spec.json
+    name: consortium
+    network_id: 8995
+    step_duration: 5
+    validators:
+      list: "{{ validator_addresses }}"
+    forks: london
+    accounts:
+      "0x00bd138abd70e2f00903268f3db08f2d25677c9e": {balance: "1000000 ether"}
+    nodes: "{{ bootnodes }}"
+  register: spec
+
+- name: Validators from a list, then a contract from block 1000
+  poa.consortium.chain_spec:
+    dest: /etc/consortium/spec.json
+    name: consortium
+    network_id: 8995
+    validators:
+      multi:
+        0: {list: ["0x00bd138abd70e2f00903268f3db08f2d25677c9e"]}
+        1000: {safeContract: "0xf2f8ebd6df066f93dc012cc94fbfa4592727a910"}
+    forks: {byzantium: 0, constantinople: 0, petersburg: 0, istanbul: 0, berlin: 100}
+
+- name: The same chain as a Clique genesis for @ethereumjs/client
+  poa.consortium.chain_spec:
+    dest: /var/lib/ethjs/genesis.json
+    format: geth
+    chain_id: 8995
+    step_duration: 5
+    validators:
+      list: "{{ validator_addresses }}"
+"""
+
+RETURN = r"""
+dest:
+  description: Path of the written (or, in check mode, predicted) file.
+  returned: always
+  type: str
+  sample: /etc/consortium/spec.json
+genesis_hash:
+  description: Genesis block hash, 0x-prefixed lowercase hex.
+  returned: success
+  type: str
+  sample: "0x39f02c003dde5b073b3f6e1700fc0b84b4877f6839bb23edadd3d2d82a488634"
+format:
+  description: The format written, parity or geth.
+  returned: success
+  type: str
+  sample: parity
+spec_warnings:
+  description: Non-fatal findings about the spec (also shown as Ansible warnings).
+  returned: success
+  type: list
+  elements: str
+  sample: []
+"""
+
+import os
+import tempfile
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+try:
+    from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_hash
+    from ansible_collections.poa.consortium.plugins.module_utils.spec import InputError, canonical_json, render
+    HAS_LIBS = True
+    LIBS_IMPORT_ERROR = None
+except ImportError:
+    HAS_LIBS = False
+    LIBS_IMPORT_ERROR = traceback.format_exc()
+
+INPUT_KEYS = ("format", "name", "network_id", "chain_id", "step_duration", "validators", "block_reward",
+              "maximum_uncle_count", "maximum_uncle_count_transition", "engine_params", "forks", "transitions",
+              "accounts", "genesis", "params", "transaction_permission_contract",
+              "transaction_permission_contract_transition", "registrar", "nodes")
+
+
+def _write_atomic(dest, text, mode):
+    directory = os.path.dirname(os.path.abspath(dest))
+    fd, tmp = tempfile.mkstemp(prefix=".chain_spec.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _parse_mode(mode):
+    if isinstance(mode, int):
+        return mode
+    return int(str(mode), 8)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            dest=dict(type="path", required=True),
+            format=dict(type="str", choices=["parity", "geth"], default="parity"),
+            name=dict(type="str"),
+            network_id=dict(type="int"),
+            chain_id=dict(type="int"),
+            step_duration=dict(type="raw", default=5),
+            validators=dict(type="dict", required=True),
+            block_reward=dict(type="raw", default=0),
+            maximum_uncle_count=dict(type="int", default=0),
+            maximum_uncle_count_transition=dict(type="int", default=0),
+            engine_params=dict(type="dict"),
+            forks=dict(type="raw", default="london"),
+            transitions=dict(type="dict"),
+            accounts=dict(type="dict"),
+            genesis=dict(type="dict"),
+            params=dict(type="dict"),
+            transaction_permission_contract=dict(type="str"),
+            transaction_permission_contract_transition=dict(type="int"),
+            registrar=dict(type="str"),
+            nodes=dict(type="list", elements="str"),
+            mode=dict(type="raw", default="0644"),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_LIBS:
+        module.fail_json(msg=missing_required_lib("py-evm, trie, rlp and eth-utils"), exception=LIBS_IMPORT_ERROR)
+
+    dest = module.params["dest"]
+    result = dict(changed=False, dest=dest, format=module.params["format"])
+    try:
+        mode = _parse_mode(module.params["mode"])
+    except ValueError:
+        module.fail_json(msg="mode: %r is not an octal file mode (fix: e.g. '0644')" % (module.params["mode"],), **result)
+
+    inputs = {key: module.params[key] for key in INPUT_KEYS}
+    if inputs["format"] == "geth":
+        # Aura-only defaults do not apply to a Clique genesis.
+        if inputs["block_reward"] in (0, "0"):
+            inputs["block_reward"] = None
+    try:
+        doc, warnings = render(inputs)
+        ghash = genesis_hash(doc)
+    except InputError as exc:
+        module.fail_json(msg="invalid chain spec inputs: " + "; ".join(exc.errors), errors=exc.errors, **result)
+    except SpecError as exc:
+        module.fail_json(msg="cannot compute the genesis hash: %s" % exc, errors=[str(exc)], **result)
+
+    text = canonical_json(doc)
+    before = None
+    if os.path.exists(dest):
+        try:
+            with open(dest, "r", encoding="utf-8") as handle:
+                before = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            module.fail_json(msg="cannot read the existing %s: %s (fix: check its permissions)" % (dest, exc), **result)
+    elif not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
+        module.fail_json(msg="the directory of dest %s does not exist (fix: create it first)" % dest, **result)
+
+    changed = before != text
+    if not changed:
+        try:
+            changed = (os.stat(dest).st_mode & 0o7777) != mode
+        except OSError:
+            changed = True
+    result.update(changed=changed, genesis_hash=ghash, spec_warnings=warnings)
+    if module._diff:
+        result["diff"] = dict(before=before or "", after=text, before_header=dest, after_header=dest)
+    for warning in warnings:
+        module.warn(warning)
+    if changed and not module.check_mode:
+        try:
+            _write_atomic(dest, text, mode)
+        except OSError as exc:
+            module.fail_json(msg="cannot write %s: %s (fix: check the directory's permissions)" % (dest, exc), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
