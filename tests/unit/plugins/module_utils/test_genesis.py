@@ -187,3 +187,21 @@ def test_bad_account_address_names_the_path():
 def test_unknown_document():
     with pytest.raises(G.SpecError):
         G.genesis_hash({"foo": 1})
+
+
+@pytest.mark.parametrize("count,key_size,value_size", [
+    (0, 32, 3), (1, 32, 3), (2, 32, 1), (17, 32, 1), (300, 32, 2), (1000, 32, 70), (50, 3, 1), (200, 2, 1)])
+def test_one_pass_trie_root_equals_hexarytrie(count, key_size, value_size):
+    # Second route: py-trie's HexaryTrie, inserting one pair at a time. Short keys and 1-byte
+    # values make nodes under 32 bytes, which are embedded instead of hashed.
+    import random
+    from trie import HexaryTrie
+    rnd = random.Random(count * 1000 + key_size)
+    pairs = {}
+    while len(pairs) < count:
+        pairs[bytes(rnd.getrandbits(8) for _ in range(key_size))] = bytes(
+            rnd.getrandbits(8) | 1 for _ in range(value_size))
+    reference = HexaryTrie({})
+    for key, value in pairs.items():
+        reference[key] = value
+    assert G.trie_root(pairs) == reference.root_hash
