@@ -321,7 +321,8 @@ def call_view(w3, address, abi, function, args=None, block='latest'):
     if not raw:
         raise ContractError('call %s on %s returned no data: is there a contract with that function at that address?' % (
             function, address))
-    values = abi_decode([_abi_type(o) for o in entry.get('outputs', [])], bytes(raw))
+    types = [_abi_type(o) for o in entry.get('outputs', [])]
+    values = [to_checksum_address(v) if t == 'address' else v for t, v in zip(types, abi_decode(types, bytes(raw)))]
     return values[0] if len(values) == 1 else list(values)
 
 

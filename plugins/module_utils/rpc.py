@@ -136,6 +136,7 @@ class Signer:
         self._nonce = None
         self._fees = None
         self.sent = []
+        self.receipts = {}
 
     # -- nonce and fees -------------------------------------------------------------------------
     def next_nonce(self, peek=False):
@@ -248,6 +249,7 @@ class Signer:
                     raise RevertError('transaction %s reverted: %s' % (tx_hash, self.replay_reason(tx_hash, receipt, abi)), None)
                 depth = int(self.w3.eth.block_number) - int(receipt['blockNumber']) + 1
                 if depth >= confirmations:
+                    self.receipts[tx_hash] = receipt
                     return receipt
             if time.monotonic() > deadline:
                 what = 'receipt' if receipt is None else '%d confirmations' % confirmations
