@@ -25,13 +25,21 @@ Node key file formats, per client (checked in each client's source):
   no newline (``save_key``/``load_key`` in ``util/network-devp2p/src/host.rs``
   parse the whole file with ``Secret::from_str``, so a newline breaks it).
   Format ``hex``.
-* Nethermind: ``KeyStore.EnodeKeyFile`` (older docs call it the node key
-  file), default ``node.key.plain`` inside ``KeyStore.KeyStoreDirectory``
-  (default ``keystore``), i.e. ``keystore/node.key.plain``. It holds the RAW
-  32 bytes: ``NodeKeyManager.LoadNodeKey`` in
+* Nethermind: the setting is ``KeyStore.EnodeKeyFile`` (there is no
+  ``NodeKeyFile``; ``src/Nethermind/Nethermind.KeyStore/Config/IKeystoreConfig.cs``
+  describes it as "the path to the key file to use for networking (enode)"),
+  default ``node.key.plain`` inside ``KeyStore.KeyStoreDirectory`` (default
+  ``keystore``), i.e. ``keystore/node.key.plain``. It holds the RAW 32 bytes:
+  ``NodeKeyManager.LoadNodeKey`` in
   ``src/Nethermind/Nethermind.Wallet/NodeKeyManager.cs`` (NethermindEth/nethermind)
   does ``File.WriteAllBytes(newFile, nodeKey.KeyBytes)`` and reads it back with
   ``new PrivateKey(File.ReadAllBytes(path))``. Format ``raw``.
+
+Account keystores: geth and OpenEthereum index a keystore by its ``address``
+field and geth needs ``id`` to be a UUID; Nethermind's ``FileKeyStore`` finds
+it by the lower-case address (no 0x) in the FILE NAME (glob ``*<address>*``
+in ``KeyStore.KeyStoreDirectory``) and takes the MAC key from the last 16
+bytes of the derived key, so keystores shared between clients keep dklen=32.
 * @ethereumjs/client 0.10.5 (the npm release; checked in its dist/ and in
   ``packages/client/bin/utils.ts`` upstream) has NO ``--key`` option: the
   devp2p key lives in LevelDB ``<dataDir>/<chainName>/config`` under the key
@@ -74,6 +82,8 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 DEFAULT_SCRYPT_N = 262144   # geth's StandardScryptN
 DEFAULT_SCRYPT_R = 8
 DEFAULT_SCRYPT_P = 1
+# Keep 32 for keystores other clients read: the spec, geth and eth-keyfile take the MAC key from
+# derived[16:32], Nethermind (FileKeyStore.GetKeyBytes) from derived[dklen-16:dklen]; they agree only at 32.
 DEFAULT_DKLEN = 32
 DEFAULT_PBKDF2_ITERATIONS = 1000000  # eth-keyfile's default for pbkdf2
 DEFAULT_FILE_MODE = 0o600
@@ -315,6 +325,14 @@ def _decrypt_keystore(keystore, password):
     return key
 
 
+def _is_uuid(value):
+    try:
+        uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return True
+
+
 def unlock_keystore(data, password):
     """Validate and decrypt keystore JSON; returns the checksummed address."""
     return _decrypt_keystore(parse_keystore(data), password).public_key.to_checksum_address()
@@ -500,8 +518,9 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
         parsed = parse_keystore(import_keystore)
         try:
             imported_key = _decrypt_keystore(parsed, password)
-            if keystore_address(parsed) is not None:
-                # unlocks with the target password and names its address: keep it byte for byte
+            if keystore_address(parsed) is not None and _is_uuid(parsed.get('id')):
+                # unlocks with the target password, names its address and has the UUID id geth
+                # needs (accounts/keystore decryptKeyV3 parses it): keep it byte for byte
                 if isinstance(import_keystore, dict):
                     keep_bytes = serialize_keystore(import_keystore)
                 elif isinstance(import_keystore, str):

@@ -38,8 +38,9 @@ options:
   path:
     description:
       - Path of the keystore file on the target. Its directory must exist and be writable.
-      - Nethermind looks keys up by the address in the file name, geth by the C(address) field;
-        a name like C(UTC--<date>--<address>) suits every client.
+      - geth and OpenEthereum find a key by the C(address) field inside the file. Nethermind finds it by its
+        lower-case address (no C(0x)) anywhere in the file name inside C(KeyStore.KeyStoreDirectory); a name like
+        C(UTC--<date>--<address>) suits every client.
     type: path
     required: true
   password_file:
@@ -75,11 +76,6 @@ options:
       - scrypt parallelisation p.
     type: int
     default: 1
-  dklen:
-    description:
-      - Length of the derived key in bytes (32 to 64).
-    type: int
-    default: 32
   pbkdf2_iterations:
     description:
       - PBKDF2-HMAC-SHA256 iteration count when O(kdf=pbkdf2).
@@ -88,8 +84,8 @@ options:
   import_keystore:
     description:
       - Text of an existing V3 keystore to install at O(path) when it is missing.
-      - If the password from O(password_file) unlocks it (and it has its C(address) field), it is written as it is,
-        byte for byte. Otherwise it is decrypted with O(import_keystore_password) and re-encrypted with the password
+      - If the password from O(password_file) unlocks it, and it has its C(address) field and a UUID C(id)
+        (geth needs both), it is written as it is, byte for byte. Otherwise it is decrypted with O(import_keystore_password) and re-encrypted with the password
         from O(password_file) and the kdf options above, so that the node can unlock it.
     type: str
   import_keystore_password:
@@ -104,6 +100,8 @@ notes:
   - Requires the Python libraries eth-account (with eth-keyfile, eth-keys) and pycryptodome on the target.
   - O(mode) defaults to V(0600) when not set.
   - With the default scrypt cost each creation or check takes about a second of CPU and 256 MiB of memory.
+  - The derived key length is always 32 bytes. The spec, geth and eth-keyfile take the MAC key from bytes 16-31 of the
+    derived key, Nethermind from its last 16 bytes; they only agree at 32.
 requirements:
   - eth-account
   - eth-keyfile
@@ -203,7 +201,6 @@ def main():
         scrypt_n=dict(type='int', default=262144),
         scrypt_r=dict(type='int', default=8),
         scrypt_p=dict(type='int', default=1),
-        dklen=dict(type='int', default=32),
         pbkdf2_iterations=dict(type='int', default=1000000),
         import_keystore=dict(type='str', no_log=True),
         import_keystore_password=dict(type='str', no_log=True),
@@ -232,7 +229,7 @@ def main():
         result = ensure_keystore(
             path, password,
             kdf=params['kdf'], scrypt_n=params['scrypt_n'], scrypt_r=params['scrypt_r'], scrypt_p=params['scrypt_p'],
-            dklen=params['dklen'], pbkdf2_iterations=params['pbkdf2_iterations'],
+            pbkdf2_iterations=params['pbkdf2_iterations'],
             import_keystore=params['import_keystore'], import_keystore_password=params['import_keystore_password'],
             import_private_key=params['import_private_key'],
             mode=octal_mode(params['mode']), uid=uid, gid=gid, check_mode=module.check_mode,

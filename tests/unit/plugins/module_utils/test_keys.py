@@ -539,6 +539,19 @@ def test_import_keystore_kept_as_is_when_password_unlocks_it(tmp_path):
     assert result['address'] == independent_address(SPEC_SECRET)
 
 
+def test_import_keystore_without_uuid_id_is_reencrypted(tmp_path):
+    # geth refuses a keystore whose id is not a UUID, so such a file is not kept as is
+    key = keys._parse_private_key_hex(SPEC_SECRET)
+    data = keys._encrypt_keystore(key, b'pw', **FAST)
+    data['id'] = 'not-a-uuid'
+    path = tmp_path / 'a.json'
+    result = keys.ensure_keystore(str(path), b'pw', import_keystore=json.dumps(data), **FAST)
+    assert result['reencrypted']
+    written = json.loads(path.read_text())
+    assert str(uuid.UUID(written['id'])) == written['id']
+    assert independent_decrypt(written, b'pw').hex() == SPEC_SECRET
+
+
 def test_import_spec_keystore_is_reencrypted_with_target_password(tmp_path):
     # the spec vector has another password and no address field: it must be re-encrypted
     path = tmp_path / 'a.json'

@@ -109,6 +109,12 @@ def test_explicit_mode(capsys, env):
     assert not run(capsys, path=env['path'], password_file=env['password_file'], mode='0640')['changed']
 
 
+def test_symbolic_mode(capsys, env):
+    out = run(capsys, path=env['path'], password_file=env['password_file'], mode='u=rw,g=r,o=')
+    assert out['rc'] == 0 and os.stat(env['path']).st_mode & 0o777 == 0o640
+    assert not run(capsys, path=env['path'], password_file=env['password_file'], mode='u=rw,g=r,o=')['changed']
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason='chown needs root')
 def test_owner_drift_fixed(capsys, env):
     out = run(capsys, path=env['path'], password_file=env['password_file'], owner='65534', group='65534')
