@@ -22,7 +22,7 @@ import json
 import os
 
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    ZERO_ADDRESS, Artifact, ContractError, Deployer, call_view, encode_call, load_artifact, parse_artifact,
+    ZERO_ADDRESS, Artifact, ContractError, Deployer, RevertError, call_view, encode_call, load_artifact, parse_artifact,
 )
 
 try:
@@ -172,22 +172,28 @@ class PocoPlan:
             out.append(name)
         return out
 
-    # -- generic level runners ---------------------------------------------------------------------
-    def deploy_level(self, items):
-        """items: [(name, args_fn, libraries_fn)]; the callables run only when a deployment is needed."""
+    # -- generic level runner ----------------------------------------------------------------------
+    def level(self, title, deploy=None, transact=None):
+        """Run one level: everything in it is independent, so all its transactions go out before any wait.
+
+        deploy: [(name, args_fn, libraries_fn)], the callables run only when a deployment is needed.
+        transact: [(label, address, abi, function, args, is_done)] (or a callable returning it); is_done()
+        reads the chain and decides whether the transaction is needed.
+        """
+        entry = {'level': title, 'deployed': [], 'transactions': []}
+        first_tx = len(self.tx_hashes)
         handles = []
-        done = []
-        for name, args_fn, libs_fn in items:
+        for name, args_fn, libs_fn in deploy or []:
             state, detail = self.deployer.status(self.key(name))
             if state in ('present', 'mined'):
                 continue
-            if state == 'pending':
+            if state == 'pending':  # sent by a run that was stopped: wait for it, do not send again
                 if self.check_mode:
                     self.pending_work.append('wait for %s' % name)
                     continue
                 self.deployer.wait_pending(self.key(name), detail)
                 self.tx_hashes.append(detail['tx_hash'])
-                done.append(name)
+                entry['deployed'].append(self.key(name))
                 continue
             if self.check_mode:
                 self.pending_work.append('deploy %s' % name)
@@ -195,46 +201,40 @@ class PocoPlan:
             art = self.art.get(name)
             handles.append(self.deployer.start(self.key(name), art, args_fn() if args_fn else [],
                                                libs_fn() if libs_fn else None))
-        if handles:
-            self.deployer.send(handles)
-            self.deployer.finish(handles)
-            self.tx_hashes.extend(h['tx_hash'] for h in handles)
-            done.extend(h['name'] for h in handles)
-        return done
-
-    def transact_level(self, items):
-        """items: [(label, address, abi, function, args, is_done)]; is_done() reads the chain."""
+        items = transact() if callable(transact) else (transact or [])
         todo = [item for item in items if not item[5]()]
         if self.check_mode:
             self.pending_work.extend(item[0] for item in todo)
-            return [item[0] for item in todo]
-        sent = []
+            self.levels.append(entry)
+            return entry
+        txs = []
         for label, address, abi, function, args, _ in todo:
             _, data = encode_call(abi, function, args)
             try:
                 tx = self.signer.build(to=address, data=data, abi=abi)
-            except ContractError:
-                raise
-            except Exception as exc:
-                raise ContractError('%s would fail: %s' % (label, exc))
-            sent.append((label, abi, tx))
-        if sent:
-            self.signer.check_funds(sum(self.signer.cost(tx) for _, _, tx in sent))
-        hashes = [(label, abi, self.signer.send(tx)) for label, abi, tx in sent]
-        for label, abi, tx_hash in hashes:
+            except RevertError as exc:
+                raise RevertError('%s would revert: %s' % (label, exc), exc.data)
+            txs.append((label, abi, tx))
+        cost = sum(self.signer.cost(h['tx']) for h in handles) + sum(self.signer.cost(tx) for _, _, tx in txs)
+        if cost:
+            self.signer.check_funds(cost)
+        if handles:
+            self.deployer.send(handles)  # recorded as pending in the manifest first
+        sent = [(label, abi, self.signer.send(tx)) for label, abi, tx in txs]
+        if handles:
+            self.deployer.finish(handles)
+            self.tx_hashes.extend(h['tx_hash'] for h in handles)
+            entry['deployed'].extend(h['name'] for h in handles)
+        for label, abi, tx_hash in sent:
             self.signer.wait(tx_hash, abi=abi)
             self.tx_hashes.append(tx_hash)
+            entry['transactions'].append(label)
         for label, _, _, _, _, is_done in todo:
             if not is_done():
                 raise ContractError('%s was sent but the chain does not show its effect' % label)
-        return [item[0] for item in todo]
-
-    def level(self, title, deploy=None, transact=None):
-        entry = {'level': title, 'deployed': [], 'transactions': []}
-        if deploy:
-            entry['deployed'] = self.deploy_level(deploy)
-        if transact:
-            entry['transactions'] = self.transact_level(transact() if callable(transact) else transact)
+        receipts = [self.signer.receipts[h] for h in self.tx_hashes[first_tx:] if h in self.signer.receipts]
+        entry['gas_used'] = sum(int(r['gasUsed']) for r in receipts)
+        entry['blocks'] = sorted({int(r['blockNumber']) for r in receipts})
         self.levels.append(entry)
         self.log('%s: deployed %s, sent %s' % (title, entry['deployed'], entry['transactions']))
         return entry
