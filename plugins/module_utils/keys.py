@@ -488,8 +488,14 @@ def _read_file(path, what):
 def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scrypt_r=DEFAULT_SCRYPT_R,
                     scrypt_p=DEFAULT_SCRYPT_P, dklen=DEFAULT_DKLEN, pbkdf2_iterations=DEFAULT_PBKDF2_ITERATIONS,
                     import_keystore=None, import_keystore_password=None, import_private_key=None,
-                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False):
+                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False, plain_key_path=None):
     """Make sure ``path`` holds a keystore that ``password`` unlocks.
+
+    ``plain_key_path``, when given, also gets the key UNENCRYPTED as 64 hex
+    characters without 0x and without newline: the file @ethereumjs/client's
+    ``--unlock`` reads (it can't read a keystore). It is kept in step with the
+    keystore (the keystore is the source of truth); a file there that is not a
+    key file is never overwritten.
 
     * ``path`` exists: it is parsed and decrypted (wrong password or corrupt:
       KeysError, nothing touched). With an import, its address must be the
@@ -500,8 +506,9 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
       ``password`` and the kdf settings given. A raw private key is encrypted.
 
     Returns a dict: ``changed``, ``created``, ``address`` (None only in check
-    mode when a new random key would be generated), ``reencrypted`` and
-    ``keystore`` (public description, for a diff). Never key material.
+    mode when a new random key would be generated), ``reencrypted``,
+    ``plain_key_changed`` and ``keystore`` (public description, for a diff).
+    Never key material.
     """
     _require_libs()
     password = normalize_password(password)
@@ -537,6 +544,7 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
             except KeysError as exc:
                 raise KeysError('import_keystore: %s (checked with import_keystore_password)' % exc)
 
+    _plain_key_precheck(plain_key_path)
     if os.path.lexists(path):
         if os.path.isdir(path):
             raise KeysError('%s is a directory; path must be the keystore file itself' % path)
@@ -552,21 +560,23 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
                 raise KeysError('%s already holds the key of %s, not the imported %s; refusing to overwrite it. '
                                 'Remove the file yourself if you really mean to replace that authority key'
                                 % (path, address, wanted))
-        return {'changed': False, 'created': False, 'address': address, 'reencrypted': False,
-                'keystore': describe_keystore(existing)}
+        plain_changed = _ensure_plain_key(plain_key_path, key, mode, uid, gid, check_mode)
+        return {'changed': plain_changed, 'created': False, 'address': address, 'reencrypted': False,
+                'plain_key_changed': plain_changed, 'keystore': describe_keystore(existing)}
 
     check_parent_dir(path)
     if check_mode:
         address = imported_key.public_key.to_checksum_address() if imported_key is not None else None
         return {'changed': True, 'created': True, 'address': address,
                 'reencrypted': import_keystore is not None and keep_bytes is None,
+                'plain_key_changed': _ensure_plain_key(plain_key_path, imported_key, mode, uid, gid, True),
                 'keystore': {'address': address, 'kdf': kdf}}
 
     reencrypted = False
+    key = imported_key
     if keep_bytes is not None:
         data = bytes(keep_bytes)
     else:
-        key = imported_key
         if key is None:
             key = _private_key_from_bytes(secrets.token_bytes(32), 'generated key')
         else:
@@ -575,8 +585,41 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
                                                     pbkdf2_iterations))
     atomic_write(path, data, mode, uid, gid)
     written = parse_keystore(data)
+    plain_changed = _ensure_plain_key(plain_key_path, key, mode, uid, gid, False)
     return {'changed': True, 'created': True, 'address': keystore_address(written), 'reencrypted': reencrypted,
-            'keystore': describe_keystore(written)}
+            'plain_key_changed': plain_changed, 'keystore': describe_keystore(written)}
+
+
+def _plain_key_precheck(plain_path):
+    """Fail before anything is written when the plain key file can't be written later."""
+    if plain_path is None:
+        return
+    if os.path.lexists(plain_path):
+        if os.path.isdir(plain_path):
+            raise KeysError('plain key file %s is a directory; give the path of a file' % plain_path)
+        data = _read_file(plain_path, 'plain key file')
+        if data:
+            try:
+                _decode_node_key(data, plain_path)
+            except KeysError:
+                raise KeysError('%s exists and is not a key file; refusing to overwrite it. Move it away or '
+                                'choose another plain_key_file' % plain_path)
+    else:
+        check_parent_dir(plain_path)
+
+
+def _ensure_plain_key(plain_path, key, mode, uid, gid, check_mode):
+    """Write ``key`` as bare hex to ``plain_path`` when it differs; returns whether it (would have) changed."""
+    if plain_path is None:
+        return False
+    if key is None:        # check mode, random key not generated yet
+        return True
+    wanted = _encode_node_key(key, 'hex')
+    if os.path.lexists(plain_path) and _read_file(plain_path, 'plain key file') == wanted:
+        return False
+    if not check_mode:
+        atomic_write(plain_path, wanted, mode, uid, gid)
+    return True
 
 
 # ---------------------------------------------------------------------------

@@ -210,3 +210,19 @@ def test_pbkdf2(capsys, env):
     keystore = json.loads(pathlib.Path(env['path']).read_text())
     assert out['kdf'] == 'pbkdf2' and keystore['crypto']['kdfparams']['c'] == 2000
     assert Account.from_key(Account.decrypt(keystore, 'node-password')).address == out['address']
+
+
+def test_plain_key_file(capsys, env):
+    plain = env['dir'] / 'signer.key'
+    check = run(capsys, check_mode=True, diff=True, path=env['path'], password_file=env['password_file'],
+                plain_key_file=str(plain), import_private_key=SPEC_SECRET)
+    assert check['changed'] and check['plain_key_changed'] and files(env['dir']) == []
+    out = run(capsys, diff=True, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain),
+              import_private_key=SPEC_SECRET)
+    assert out['plain_key_changed'] and plain.read_text() == SPEC_SECRET
+    assert SPEC_SECRET not in json.dumps(out)
+    assert out['diff']['after']['plain_key_file'] == {'path': str(plain), 'in_step': True}
+    os.chmod(plain, 0o644)
+    drift = run(capsys, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain))
+    assert drift['changed'] and not drift['plain_key_changed'] and os.stat(plain).st_mode & 0o777 == 0o600
+    assert not run(capsys, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain))['changed']
