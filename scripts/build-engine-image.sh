@@ -5,10 +5,11 @@
 #   1. a Debian bookworm minbase root file system from debootstrap, cached as a tarball under
 #      $POA_CACHE_DIR (debootstrap runs once per machine, ~45 s);
 #   2. that tarball imported as the base image poa-consortium/debian-base:bookworm-minbase-<sha12>;
-#   3. docker/ethereumjs/Dockerfile on top of it: the host's Node.js binary plus an `npm ci` of
-#      docker/ethereumjs/package-lock.json (the whole npm tree pinned by integrity hash).
+#   3. docker/ethereumjs/Dockerfile on top of it: the host's Node.js binary, an `npm ci` of
+#      docker/ethereumjs/package-lock.json (the whole npm tree pinned by integrity hash) and
+#      bind-host.cjs (p2p sockets on $POA_BIND_HOST instead of 0.0.0.0).
 # The image carries the label org.poa-consortium.recipe-hash; a run whose recipe hashes the same
-# does nothing, a changed recipe (Dockerfile, lock file, Node.js binary, base) rebuilds the tag.
+# does nothing, a changed recipe (any file in docker/ethereumjs, Node.js binary, base) rebuilds.
 #
 # Environment:
 #   POA_CACHE_DIR        rootfs and npm cache (default /var/cache/poa-consortium)
@@ -98,7 +99,8 @@ recipe_hash="$(
   {
     echo "base=$base"
     echo "node=$(sha256sum "$node_bin" | cut -d' ' -f1)"
-    sha256sum "$recipe_dir/Dockerfile" "$recipe_dir/package.json" "$recipe_dir/package-lock.json" \
+    sha256sum "$recipe_dir/Dockerfile" "$recipe_dir/bind-host.cjs" \
+      "$recipe_dir/package.json" "$recipe_dir/package-lock.json" \
       | cut -d' ' -f1
   } | sha256sum | cut -d' ' -f1
 )"
@@ -108,11 +110,15 @@ if [ "$force" -eq 0 ] && [ "$have" = "$recipe_hash" ]; then
   echo "$tag"
   exit 0
 fi
-if [ -n "$have" ]; then log "recipe changed (${have:0:12} -> ${recipe_hash:0:12}): rebuilding $tag"; fi
+old_id=""
+if [ -n "$have" ]; then
+  old_id="$(docker image inspect --format '{{ .Id }}' "$tag")"
+  log "recipe changed (${have:0:12} -> ${recipe_hash:0:12}): rebuilding $tag"
+fi
 
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
-cp "$recipe_dir/Dockerfile" "$ctx/Dockerfile"
+cp "$recipe_dir/Dockerfile" "$recipe_dir/bind-host.cjs" "$ctx/"
 cp "$node_bin" "$ctx/node"
 mkdir -p "$ctx/opt-ethereumjs"
 cp "$recipe_dir/package.json" "$recipe_dir/package-lock.json" "$ctx/opt-ethereumjs/"
@@ -132,4 +138,8 @@ DOCKER_BUILDKIT=0 docker build --network none --force-rm \
   --label "org.opencontainers.image.version=$client_version-$revision" \
   -t "$tag" "$ctx" >&2 || die 4 "docker build failed"
 log "built $tag in $((SECONDS - start)) s"
+# The previous build of this tag is now untagged; drop it unless a container still uses it.
+if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect --format '{{ .Id }}' "$tag")" ]; then
+  docker image rm "$old_id" >/dev/null 2>&1 || log "kept the previous image ${old_id:7:12} (still in use)"
+fi
 echo "$tag"
