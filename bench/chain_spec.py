@@ -31,7 +31,7 @@ def inputs(n, fmt="parity"):
 def measure(n, fmt):
     data = inputs(n, fmt)
     start = time.perf_counter()
-    doc, _ = S.render(data)
+    doc, _unused = S.render(data)
     text = S.canonical_json(doc)
     rendered = time.perf_counter()
     ghash = G.genesis_hash(doc)
@@ -44,7 +44,7 @@ def main():
     print("%-7s %8s %10s %10s %10s %12s" % ("format", "accounts", "render s", "hash s", "total s", "JSON bytes"))
     for fmt in ("parity", "geth"):
         for n in (10, 1000, 10000):
-            render_s, hash_s, total, size, _ = measure(n, fmt)
+            render_s, hash_s, total, size, _unused = measure(n, fmt)
             print("%-7s %8d %10.3f %10.3f %10.3f %12d" % (fmt, n, render_s, hash_s, total, size))
             if n == 10000 and total > TARGET_SECONDS:
                 missed = True

@@ -453,7 +453,7 @@ def parity_genesis_header(spec, state_root=None):
     """The genesis header as a list of RLP-able fields (seal items already decoded)."""
     genesis = spec.get("genesis") or {}
     if state_root is None:
-        state_root, _ = parity_state_root(spec)
+        state_root = parity_state_root(spec)[0]
     fields = [
         parse_fixed(genesis["parentHash"], "genesis.parentHash", 32, "a hash") if genesis.get("parentHash") else ZERO_HASH,
         keccak(rlp.encode([])),
@@ -488,7 +488,7 @@ def header_hash(fields):
 
 def parity_genesis_hash(spec):
     """Genesis block hash of a parity chain spec, 0x-prefixed lowercase hex."""
-    root, _failures = parity_state_root(spec)
+    root = parity_state_root(spec)[0]
     return header_hash(parity_genesis_header(spec, root))
 
 

@@ -70,6 +70,8 @@ PARAM_KEYS = {
     "eip1559FeeCollectorTransition", "validateServiceTransactionsTransition",
 }
 PARAM_REQUIRED = ("maximumExtraDataSize", "minGasLimit", "networkID", "gasLimitBoundDivisor")
+REQUIRED_PARAM_EXAMPLES = {"maximumExtraDataSize": "\"0x20\"", "minGasLimit": "\"0x1388\"",
+                           "networkID": "your chain's id", "gasLimitBoundDivisor": "\"0x400\""}
 PARAM_ADDRESSES = {"registrar", "nodePermissionContract", "transactionPermissionContract", "eip210ContractAddress",
                    "eip1559FeeCollector"}
 # Params only Nethermind reads; OE 3.3 refuses the whole file when it sees them. Each has an
@@ -355,8 +357,7 @@ def _check_params(c, params):
     for key in PARAM_REQUIRED:
         if key not in params:
             c.error("params.%s" % key, "missing required field (OpenEthereum ethjson Params)",
-                    "add it, e.g. %s" % {"maximumExtraDataSize": "\"0x20\"", "minGasLimit": "\"0x1388\"",
-                                          "networkID": "your chain's id", "gasLimitBoundDivisor": "\"0x400\""}[key])
+                    "add it, e.g. %s" % REQUIRED_PARAM_EXAMPLES[key])
     for key, value in params.items():
         path = "params.%s" % key
         if key in NETHERMIND_ONLY_PARAMS:
@@ -391,6 +392,7 @@ def _check_params(c, params):
             c.uint(value, path, bits, nonzero=(key == "gasLimitBoundDivisor"))
     # NM ChainSpecLoader.ValidateParams: with eip1283DisableTransition set, eip1283ReenableTransition
     # must equal eip1706Transition (both make up EIP-2200); eip1706 and eip2200 together are refused.
+
     def block(name):
         try:
             return parse_uint(params[name], "params." + name, 64) if params.get(name) is not None else None

@@ -20,7 +20,7 @@ description:
   - Writes canonical JSON (sorted keys) atomically; a re-run with the same inputs reports
     C(changed=false); nothing is written when an input is wrong.
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 requirements:
   - py-evm
   - trie
@@ -66,7 +66,9 @@ options:
     default: 5
   validators:
     description:
-      - "Aura validator set, one of C({list: [addresses]}), C({safeContract: address}), C({contract: address}), or C({multi: {block: <one of the three>}}). A C(multi) cannot be nested and needs an entry for block 0."
+      - "Aura validator set, one of C({list: [addresses]}), C({safeContract: address}), C({contract:
+        address}), or C({multi: {block: <one of the three>}}). A C(multi) cannot be nested and needs an
+        entry for block 0."
     type: dict
     required: true
   block_reward:
@@ -90,7 +92,8 @@ options:
     type: dict
   forks:
     description:
-      - "Which forks are active. A single name means that fork and all before it, at block 0; a list means exactly those forks at block 0; a dict C({fork: block}) gives activation blocks."
+      - "Which forks are active. A single name means that fork and all before it, at block 0; a list means
+        exactly those forks at block 0; a dict C({fork: block}) gives activation blocks."
       - Names are V(homestead), V(tangerine_whistle), V(spurious_dragon), V(byzantium),
         V(constantinople), V(petersburg), V(istanbul), V(berlin), V(london). Each expands to the
         exact C(eip*Transition) params and builtin (precompile) prices of that fork.
@@ -103,7 +106,8 @@ options:
     type: dict
   accounts:
     description:
-      - "Genesis accounts, C({address: {balance, nonce, code, storage, constructor}}) or C({address: balance}). Balances take units (C(\"100 ether\"), C(\"5 gwei\")) or wei."
+      - "Genesis accounts, C({address: {balance, nonce, code, storage, constructor}}) or C({address:
+        balance}). Balances take units (C(\"100 ether\"), C(\"5 gwei\")) or wei."
       - C(constructor) is init code run at genesis with the account's address as the target
         (not with O(format=geth)); it cannot be combined with C(code) or C(storage).
     type: dict

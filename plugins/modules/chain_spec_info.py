@@ -16,7 +16,7 @@ description:
   - An invalid spec does not fail the task; the result has RV(valid=false) and RV(errors). The
     task fails only when the file is missing or unreadable.
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 requirements:
   - py-evm
   - trie

@@ -117,7 +117,7 @@ def test_plain_root_matches_pyevm_route():
         for i in range(1, 30)
     }
     plain = G.state_root_plain(accounts)
-    pyevm, _ = G.state_root_with_constructors(accounts, {}, {"byzantium"})
+    pyevm, _unused = G.state_root_with_constructors(accounts, {}, {"byzantium"})
     assert plain == pyevm
     manual = _manual_root({a: (x.nonce, x.balance, {k: v for k, v in x.storage.items() if v}, x.code)
                            for a, x in accounts.items()})
@@ -199,8 +199,7 @@ def test_one_pass_trie_root_equals_hexarytrie(count, key_size, value_size):
     rnd = random.Random(count * 1000 + key_size)
     pairs = {}
     while len(pairs) < count:
-        pairs[bytes(rnd.getrandbits(8) for _ in range(key_size))] = bytes(
-            rnd.getrandbits(8) | 1 for _ in range(value_size))
+        pairs[rnd.randbytes(key_size)] = bytes(b | 1 for b in rnd.randbytes(value_size))
     reference = HexaryTrie({})
     for key, value in pairs.items():
         reference[key] = value

@@ -66,7 +66,7 @@ def test_render_is_deterministic():
 
 
 def test_byzantium_preset():
-    spec, _ = S.render(inputs(forks="byzantium"))
+    spec, _unused = S.render(inputs(forks="byzantium"))
     p = spec["params"]
     for k in ("eip140Transition", "eip211Transition", "eip214Transition", "eip658Transition",
               "eip150Transition", "eip155Transition", "eip160Transition", "eip161abcTransition", "eip161dTransition"):
@@ -83,8 +83,8 @@ def test_byzantium_preset():
 
 
 def test_fork_schedule_with_blocks():
-    spec, _ = S.render(inputs(forks={"byzantium": 0, "constantinople": 10, "petersburg": 20, "istanbul": 30,
-                                     "berlin": 40, "london": 50}))
+    schedule = {"byzantium": 0, "constantinople": 10, "petersburg": 20, "istanbul": 30, "berlin": 40, "london": 50}
+    spec = S.render(inputs(forks=schedule))[0]
     p = spec["params"]
     assert p["eip145Transition"] == 10 and p["eip1283Transition"] == 10
     assert p["eip1283DisableTransition"] == 20
@@ -102,7 +102,7 @@ def test_fork_schedule_with_blocks():
 
 
 def test_london_preset_writes_base_fee_and_no_nethermind_only_fields():
-    spec, _ = S.render(inputs())
+    spec, _unused = S.render(inputs())
     p = spec["params"]
     for k in ("eip1559Transition", "eip3198Transition", "eip3529Transition", "eip3541Transition",
               "eip2929Transition", "eip2930Transition", "eip1884Transition", "eip1344Transition", "eip1283Transition"):
@@ -114,14 +114,14 @@ def test_london_preset_writes_base_fee_and_no_nethermind_only_fields():
 
 
 def test_forks_list_means_exactly_those():
-    spec, _ = S.render(inputs(forks=["byzantium", "istanbul"]))
+    spec, _unused = S.render(inputs(forks=["byzantium", "istanbul"]))
     assert "eip145Transition" not in spec["params"]
     assert spec["params"]["eip1884Transition"] == 0
 
 
 def test_explicit_transitions_override_and_remove():
-    spec, _ = S.render(inputs(forks="london", transitions={"eip1559Transition": 100, "eip3198Transition": 100,
-                                                             "eip3529Transition": 100, "eip3541Transition": None}))
+    overrides = {"eip1559Transition": 100, "eip3198Transition": 100, "eip3529Transition": 100, "eip3541Transition": None}
+    spec = S.render(inputs(forks="london", transitions=overrides))[0]
     assert spec["params"]["eip1559Transition"] == 100
     assert "eip3541Transition" not in spec["params"]
     assert "baseFeePerGas" not in spec["genesis"]
@@ -175,7 +175,7 @@ def test_bad_inputs_name_the_field(kw, path):
 
 
 def test_multi_validators_and_engine_params_render():
-    spec, _ = S.render(inputs(
+    spec, _unused = S.render(inputs(
         validators={"multi": {0: {"list": VALIDATORS[:1]}, 20000: {"safeContract": VALIDATORS[1]}}},
         engine_params={"blockRewardContractAddress": VALIDATORS[2], "blockRewardContractTransition": 125000},
         transaction_permission_contract=VALIDATORS[3], transaction_permission_contract_transition=20000,
@@ -199,7 +199,7 @@ def test_public_chain_id_warns():
 
 def test_constructor_account_renders_and_hashes():
     init = "0x602a600055600060005360016000f3"
-    spec, _ = S.render(inputs(forks="byzantium", accounts={VALIDATORS[0]: {"balance": 1, "constructor": init}}))
+    spec, _unused = S.render(inputs(forks="byzantium", accounts={VALIDATORS[0]: {"balance": 1, "constructor": init}}))
     assert spec["accounts"][VALIDATORS[0]] == {"balance": "1", "constructor": init}
     h1 = G.genesis_hash(spec)
     spec["accounts"][VALIDATORS[0]]["constructor"] = init.replace("2a", "2b")
@@ -209,7 +209,7 @@ def test_constructor_account_renders_and_hashes():
 # --- geth format -------------------------------------------------------------------------
 
 def test_geth_render():
-    doc, _ = S.render(inputs(format="geth", chain_id=8995, network_id=None, accounts={VALIDATORS[0]: "1 ether"}))
+    doc, _unused = S.render(inputs(format="geth", chain_id=8995, network_id=None, accounts={VALIDATORS[0]: "1 ether"}))
     extra = bytes.fromhex(doc["extraData"][2:])
     assert extra[:32] == b"\x00" * 32 and extra[-65:] == b"\x00" * 65
     signers = [extra[32 + 20 * i:52 + 20 * i].hex() for i in range((len(extra) - 97) // 20)]
@@ -238,7 +238,7 @@ def test_geth_refuses_aura_only_inputs(kw, path):
 
 @pytest.mark.parametrize("name", ["xdai.json", "poasokol.json", "volta.json", "ewc.json", "kovan.json"])
 def test_openethereum_bundled_specs_are_valid(name):
-    errors, _ = S.validate_spec(load(name))
+    errors, _unused = S.validate_spec(load(name))
     assert errors == []
 
 
@@ -250,7 +250,7 @@ def test_poacore_from_nethermind_has_fields_openethereum_refuses():
 
 
 def test_bellecour_breaks_nethermind_eip2200_rule():
-    errors, _ = S.validate_spec(load("bellecour.json"))
+    errors, _unused = S.validate_spec(load("bellecour.json"))
     assert [e.split(":")[0] for e in errors] == ["params.eip1283ReenableTransition"]
 
 
@@ -305,7 +305,7 @@ def test_validate_spec_rules(mutate, path, kind):
 def test_nethermind_derives_istanbul_from_rendered_prices():
     # NM ChainSpecLoader: eip1108 from alt_bn128_add price 150, eip152 from blake2_f gas_per_round 1,
     # eip2565 from a modexp2565 entry; check the rendered spec carries exactly those markers.
-    spec, _ = S.render(inputs(forks={"byzantium": 0, "constantinople": 0, "petersburg": 0, "istanbul": 7, "berlin": 9}))
+    spec, _unused = S.render(inputs(forks={"byzantium": 0, "constantinople": 0, "petersburg": 0, "istanbul": 7, "berlin": 9}))
     acc = spec["accounts"]
     add = acc["0x0000000000000000000000000000000000000006"]["builtin"]["pricing"]
     assert [b for b, e in add.items() if e["price"].get("alt_bn128_const_operations", {}).get("price") == 150] == ["7"]
@@ -316,7 +316,7 @@ def test_nethermind_derives_istanbul_from_rendered_prices():
 
 
 def test_validate_non_object():
-    errors, _ = S.validate_document([1, 2])
+    errors, _unused = S.validate_document([1, 2])
     assert errors and errors[0].startswith("$")
 
 
