@@ -89,12 +89,12 @@ def one_run(anvil, poco_dir, rlc, block_time=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--anvil', default=first(os.environ.get('ANVIL_BIN'),
-                                                  os.path.join(NODE_MODULES, '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil')))
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    anvil = first(os.environ.get('ANVIL_BIN'), os.path.join(NODE_MODULES, '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil'))
+    rlc = first(os.environ.get('RLC_ARTIFACT'), os.path.join(NODE_MODULES, 'rlc-faucet-contract', 'build', 'contracts', 'RLC.json'))
+    parser.add_argument('--anvil', default=anvil)
     parser.add_argument('--poco-dir', default=first(os.environ.get('POCO_DIR'), os.path.join(NODE_MODULES, '@iexec', 'poco')))
-    parser.add_argument('--rlc', default=first(os.environ.get('RLC_ARTIFACT'),
-                                                os.path.join(NODE_MODULES, 'rlc-faucet-contract', 'build', 'contracts', 'RLC.json')))
+    parser.add_argument('--rlc', default=rlc)
     parser.add_argument('--block-time', type=float, default=0.2, help='interval mining period for the second run')
     parser.add_argument('--json', action='store_true', help='print JSON only')
     args = parser.parse_args()

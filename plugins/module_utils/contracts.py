@@ -15,14 +15,14 @@ import re
 import tempfile
 import traceback
 
-from ansible_collections.poa.consortium.plugins.module_utils.rpc import (  # noqa: F401 (re-exported)
+from ansible_collections.poa.consortium.plugins.module_utils.rpc import (  # pylint: disable=unused-import
     HAS_WEB3, WEB3_IMPORT_ERROR, RevertError, RpcError, create_address, decode_revert, describe_revert, revert_data,
-)
+)  # noqa: F401 - HAS_WEB3, WEB3_IMPORT_ERROR and decode_revert are re-exported for the modules and tests
 
 try:
     from eth_abi import decode as abi_decode, encode as abi_encode
     from eth_utils import (
-        function_abi_to_4byte_selector, get_abi_input_types, get_abi_output_types, keccak, to_checksum_address,
+        function_abi_to_4byte_selector, keccak, to_checksum_address,
     )
     HAS_ETH_ABI = True
     ETH_ABI_IMPORT_ERROR = None

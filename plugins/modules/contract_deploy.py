@@ -21,7 +21,7 @@ description:
     is killed while waiting finishes the record on the next run instead of deploying twice.
 version_added: "0.1.0"
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

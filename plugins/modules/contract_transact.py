@@ -17,7 +17,7 @@ description:
     C(Panic(uint256)) or a custom error of the ABI).
 version_added: "0.1.0"
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

@@ -15,7 +15,7 @@ description:
   - Fails before sending anything when the funder cannot pay for all the transfers.
 version_added: "0.1.0"
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -160,7 +160,7 @@ def argument_spec():
             address=dict(type='str', required=True),
             balance=dict(type='str', required=True),
         )),
-        token=dict(type='str'),
+        token=dict(type='str', no_log=False),
         decimals=dict(type='int', default=18),
     )
     return spec

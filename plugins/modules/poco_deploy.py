@@ -20,7 +20,7 @@ description:
   - Steps are grouped in levels of independent transactions that go out together with consecutive nonces.
 version_added: "0.1.0"
 author:
-  - poa.consortium contributors
+  - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -218,7 +218,7 @@ def argument_spec():
         poco_dir=dict(type='path', required=True),
         rlc_artifact=dict(type='path'),
         mode=dict(type='str', choices=['token', 'native'], default='token'),
-        token=dict(type='str'),
+        token=dict(type='str', no_log=False),
         owner=dict(type='str'),
         categories=dict(type='list', elements='dict', options=dict(
             name=dict(type='str', required=True),

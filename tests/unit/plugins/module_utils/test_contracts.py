@@ -255,7 +255,7 @@ def deploy_all(w3, signer, manifest_path, shape='hardhat', **kw):
 
 @pytest.mark.parametrize('shape', ['hardhat', 'truffle'])
 def test_deploy_then_rerun_is_unchanged(w3, signer, manifest_path, shape):
-    _, first = deploy_all(w3, signer, manifest_path, shape)
+    first = deploy_all(w3, signer, manifest_path, shape)[1]
     assert [r[0] for r in first] == [True, True, True]
     assert [r[2] for r in first] == ['deployed'] * 3
     data = readj(manifest_path)['contracts']
@@ -269,7 +269,7 @@ def test_deploy_then_rerun_is_unchanged(w3, signer, manifest_path, shape):
     assert c.call_view(w3, data['Tripler']['address'], tripler.abi, 'value') == 21
 
     before = nonce(w3)
-    _, second = deploy_all(w3, rpc.Signer(w3, Account.from_key(KEY)), manifest_path, shape)
+    second = deploy_all(w3, rpc.Signer(w3, Account.from_key(KEY)), manifest_path, shape)[1]
     assert [r[0] for r in second] == [False, False, False]
     assert [r[2] for r in second] == ['present'] * 3
     assert nonce(w3) == before
@@ -352,8 +352,8 @@ def test_confirmations_wait_for_more_blocks(w3, signer, manifest_path):
     signer.confirmations = 3
     slept = []
 
-    def sleep(_):
-        slept.append(1)
+    def sleep(seconds):
+        slept.append(seconds)
         w3.testing.mine(1)
     art = c.load_artifact(fixture('hardhat', 'Greeter.json'))
     dep = c.Deployer(w3, signer, c.Manifest(manifest_path))
@@ -363,7 +363,7 @@ def test_confirmations_wait_for_more_blocks(w3, signer, manifest_path):
     assert len(slept) == 2
     signer.timeout = 0
     with pytest.raises(rpc.RpcError, match='timed out.*10 confirmations'):
-        signer.wait(handle['tx_hash'], confirmations=10, sleep=lambda _: None)
+        signer.wait(handle['tx_hash'], confirmations=10, sleep=lambda seconds: None)
 
 
 # -- transactions -----------------------------------------------------------------------------------

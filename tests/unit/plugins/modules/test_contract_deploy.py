@@ -77,7 +77,7 @@ def test_deploy_module_idempotent_with_check_and_diff(chain, capsys):
 
 
 def test_deploy_module_errors(chain, capsys, tmp_path):
-    _, base = chain
+    base = chain[1]
     res = run(contract_deploy, dict(base, name='X', artifact=str(tmp_path / 'nope.json')), capsys)
     assert res['failed'] and 'artifact file' in res['msg'] and 'not found' in res['msg']
     res = run(contract_deploy, dict(base, name='T', artifact=os.path.join(FIXTURES, 'hardhat', 'Tripler.json')), capsys)
@@ -92,7 +92,7 @@ def test_deploy_module_errors(chain, capsys, tmp_path):
 
 
 def test_transact_module(chain, capsys):
-    _, base = chain
+    base = chain[1]
     greeter = os.path.join(FIXTURES, 'hardhat', 'Greeter.json')
     run(contract_deploy, dict(base, name='Greeter', artifact=greeter, args=['hi']), capsys)
     args = dict(base, address='Greeter', artifact=greeter, function='setGreeting', args=['yo'],
@@ -112,7 +112,7 @@ def test_transact_module(chain, capsys):
 
 
 def test_fund_module(chain, capsys):
-    _, base = chain
+    base = chain[1]
     target = '0x' + '0c' * 20
     args = dict(base, accounts=[dict(address=target, balance='2 ether')])
     res = run(fund_account, args, capsys, check_mode=True)
