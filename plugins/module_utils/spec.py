@@ -232,9 +232,10 @@ def _check_engine(c, engine):
         c.error(base, "must be an object")
         return
     c.unknown_keys(params, AURA_KEYS, base, "authorityRound params")
-    # stepDuration: OE StepDuration (single or {block: seconds}); 0 is refused by OE's AuRa
-    # engine (crates/ethcore/src/engines/authority_round/mod.rs, "step duration can't be 0" on
-    # the whole transition map) and by NM's AuRaStepCalculator (division by the duration).
+    # stepDuration: OE StepDuration (single or {block: seconds}). OE's AuRa engine
+    # (crates/ethcore/src/engines/authority_round/mod.rs, From<ethjson AuthorityRoundParams>)
+    # panics on 0 ("step duration cannot be 0"), clamps values above 65535 with a warning, and
+    # indexes the map at block 0 (step_durations[&0]); NM's step calculator divides by it.
     if "stepDuration" not in params:
         c.error(base + ".stepDuration", "missing required field", "add \"stepDuration\": 5")
     else:
@@ -244,15 +245,11 @@ def _check_engine(c, engine):
                 c.error(base + ".stepDuration", "empty transition map", "write {\"0\": 5}")
             for block, secs in sd.items():
                 c.uint(block, "%s.stepDuration.%s(block)" % (base, block), 64)
-                v = c.uint(secs, "%s.stepDuration.%s" % (base, block), 64)
-                if v == 0:
-                    c.error("%s.stepDuration.%s" % (base, block), "a step duration of 0 seconds", "use 1 or more")
+                _check_step(c, c.uint(secs, "%s.stepDuration.%s" % (base, block), 64), "%s.stepDuration.%s" % (base, block))
             if sd and "0" not in sd and not any(_is_zero_key(k) for k in sd):
                 c.error(base + ".stepDuration", "no duration for block 0", "add a \"0\" entry")
         else:
-            v = c.uint(sd, base + ".stepDuration", 64)
-            if v == 0:
-                c.error(base + ".stepDuration", "a step duration of 0 seconds", "use 1 or more (e.g. 5)")
+            _check_step(c, c.uint(sd, base + ".stepDuration", 64), base + ".stepDuration")
     if "validators" not in params:
         c.error(base + ".validators", "missing required field", "add \"validators\": {\"list\": [...]}")
     else:
@@ -289,6 +286,14 @@ def _check_engine(c, engine):
             for block, addr in value.items():
                 c.uint(block, "%s.%s.%s(block)" % (base, key, block), 64)
                 c.address(addr, "%s.%s.%s" % (base, key, block))
+
+
+def _check_step(c, seconds, path):
+    if seconds == 0:
+        c.error(path, "a step duration of 0 seconds (OpenEthereum panics)", "use 1 or more (e.g. 5)")
+    elif seconds is not None and seconds > 0xFFFF:
+        c.warn(path, "%d s: OpenEthereum clamps step durations to 65535 s, Nethermind does not" % seconds,
+               "use at most 65535")
 
 
 def _is_zero_key(key):
@@ -945,8 +950,9 @@ def _step_duration_input(value, errors):
             except SpecError as exc:
                 errors.append(str(exc))
                 continue
-            if s == 0:
-                errors.append(_err("step_duration.%s" % block, "0 seconds", "use 1 or more"))
+            if s == 0 or s > 0xFFFF:
+                errors.append(_err("step_duration.%s" % block, "%d seconds, outside 1..65535 (OpenEthereum refuses 0 "
+                                   "and clamps above 65535)" % s, "use 1 to 65535"))
             out[str(b)] = s
         if out and "0" not in out:
             errors.append(_err("step_duration", "no duration for block 0", "add an entry for block 0"))
@@ -956,8 +962,9 @@ def _step_duration_input(value, errors):
     except SpecError as exc:
         errors.append(str(exc))
         return 5
-    if s == 0:
-        errors.append(_err("step_duration", "a step duration of 0 seconds", "use 1 or more (e.g. 5)"))
+    if s == 0 or s > 0xFFFF:
+        errors.append(_err("step_duration", "%d seconds, outside 1..65535 (OpenEthereum refuses 0 and clamps above "
+                           "65535)" % s, "use 1 to 65535 (e.g. 5)"))
     return s
 
 

@@ -141,6 +141,7 @@ def test_explicit_transitions_override_and_remove():
     (dict(step_duration=0), "step_duration"),
     (dict(step_duration={"0": 5, "100": 0}), "step_duration.100"),
     (dict(step_duration={"100": 5}), "step_duration"),
+    (dict(step_duration=70000), "step_duration"),
     (dict(forks="shanghai"), "forks"),
     (dict(forks={"byzantium": 10, "istanbul": 5}), "forks.istanbul"),
     (dict(genesis={"gas_limit_bound_divisor": 0}), "genesis.gas_limit_bound_divisor"),
@@ -284,6 +285,10 @@ def _good():
         "linear": {"base": 1}}), "accounts.0x0000000000000000000000000000000000000001.builtin.pricing.linear.word",
      "error"),
     (lambda s: s.__setitem__("nodes", ["enode://x"]), "nodes[0]", "error"),
+    (lambda s: s["engine"]["authorityRound"]["params"].__setitem__("stepDuration", {"0": 5, "9": 70000}),
+     "engine.authorityRound.params.stepDuration.9", "warning"),
+    (lambda s: s["engine"]["authorityRound"]["params"].__setitem__("stepDuration", {"5": 5}),
+     "engine.authorityRound.params.stepDuration", "error"),
     (lambda s: s["engine"]["authorityRound"]["params"].pop("maximumUncleCountTransition"),
      "engine.authorityRound.params.maximumUncleCount", "warning"),
     (lambda s: s["genesis"].pop("baseFeePerGas"), "genesis.baseFeePerGas", "warning"),
@@ -325,3 +330,24 @@ def test_copy_of_input_not_mutated():
     before = copy.deepcopy(data)
     S.render(data)
     assert data == before
+
+
+def test_validate_geth_document():
+    doc = S.render(inputs(format="geth", chain_id=8995, network_id=None))[0]
+    assert S.validate_document(doc) == ([], [])
+    bad = copy.deepcopy(doc)
+    bad["extraData"] = "0x" + "00" * 97
+    bad["config"]["chainId"] = 1
+    errors, warnings = S.validate_document(bad)
+    assert any(e.startswith("extraData") for e in errors)
+    assert any(w.startswith("config.chainId") for w in warnings)
+    del bad["config"]["chainId"]
+    assert any(e.startswith("config.chainId") for e in S.validate_document(bad)[0])
+
+
+def test_geth_fork_numbers_are_json_numbers_and_spurious_dragon_paired():
+    # @ethereumjs/common parseGethParams ignores fork blocks that are not JS numbers and requires
+    # eip155Block == eip158Block.
+    doc = S.render(inputs(format="geth", chain_id=8995, forks={"spurious_dragon": 3, "byzantium": 4}))[0]
+    assert doc["config"]["eip155Block"] == doc["config"]["eip158Block"] == 3
+    assert all(isinstance(v, int) for k, v in doc["config"].items() if k.endswith("Block"))
