@@ -503,3 +503,30 @@ def test_template_refuses_a_value_toml_cannot_carry(tmp_path):
     assert result.returncode != 0
     assert 'cannot write 1.5 as a TOML value' in result.stdout + result.stderr
     assert not (tmp_path / 'config.toml').exists()
+
+
+def test_equivalent_inputs_render_the_same(tmp_path):
+    """APIs as a comma-separated string, peers unsorted, repeated or padded, a null
+    node_extra_config and a 'v' before the version give the same files as the goldens."""
+    if UPDATE:
+        pytest.skip('golden files are being rewritten')
+    plays = []
+    oe = load_vars('openethereum_rpc')
+    nm = load_vars('nethermind_rpc')
+    p24 = load_vars('parity24_authority')
+    variants = {
+        'openethereum_rpc': (oe, {'node_rpc_apis': ' eth,net, web3,parity ,traces',
+                                  'node_reserved_peers': [f' {e} ' for e in reversed(oe['node_reserved_peers'])]
+                                  + oe['node_reserved_peers'][:1]}),
+        'nethermind_rpc': (nm, {'node_rpc_apis': 'eth,net,web3,trace,txpool', 'node_extra_config': None}),
+        'parity24_authority': (p24, {'node_openethereum_version': 'v2.4.9', 'node_extra_config': None}),
+    }
+    for case, (variables, overrides) in variants.items():
+        (tmp_path / case).mkdir()
+        plays.append(template_play(case, [str(FIXTURES / f'{case}.vars.yml')],
+                                   TEMPLATE_SETS[variables['fixture_engine']], tmp_path / case, extra_vars=overrides))
+    result = run_playbook(plays, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for case, (variables, _overrides) in variants.items():
+        for _src, dest, suffix in TEMPLATE_SETS[variables['fixture_engine']]:
+            assert (tmp_path / case / dest).read_bytes() == (FIXTURES / f'{case}{suffix}').read_bytes(), (case, dest)
