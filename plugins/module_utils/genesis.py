@@ -569,6 +569,24 @@ def detect_format(doc):
     return None
 
 
+def genesis_hash_report(doc):
+    """(hash, problems): problems lists constructors that failed, as 'path: message' strings.
+
+    A failing constructor is an error for Nethermind (GenesisLoader throws) while OpenEthereum
+    logs a warning and keeps going (Spec::run_constructors); the hash returned is OpenEthereum's.
+    """
+    if detect_format(doc) != "parity":
+        return genesis_hash(doc), []
+    root, failures = parity_state_root(doc)
+    problems = []
+    for address, error in failures:
+        key = next((k for k in doc.get("accounts", {}) if k.lower().replace("0x", "") == address.hex()), address.hex())
+        problems.append("accounts.%s.constructor: execution failed (%s): Nethermind refuses the spec, OpenEthereum "
+                        "leaves the account without code (fix: give init code that runs and returns the runtime code)"
+                        % (key, error))
+    return header_hash(parity_genesis_header(doc, root)), problems
+
+
 def genesis_hash(doc):
     """Genesis hash of a parity chain spec or a geth genesis.json."""
     fmt = detect_format(doc)

@@ -213,7 +213,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 try:
-    from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_hash
+    from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_hash_report
     from ansible_collections.poa.consortium.plugins.module_utils.spec import InputError, canonical_json, render
     HAS_LIBS = True
     LIBS_IMPORT_ERROR = None
@@ -291,7 +291,9 @@ def main():
             inputs["block_reward"] = None
     try:
         doc, warnings = render(inputs)
-        ghash = genesis_hash(doc)
+        ghash, problems = genesis_hash_report(doc)
+        if problems:
+            raise InputError(problems)
     except InputError as exc:
         module.fail_json(msg="invalid chain spec inputs: " + "; ".join(exc.errors), errors=exc.errors, **result)
     except SpecError as exc:

@@ -98,7 +98,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 try:
-    from ansible_collections.poa.consortium.plugins.module_utils.genesis import detect_format, genesis_hash
+    from ansible_collections.poa.consortium.plugins.module_utils.genesis import detect_format, genesis_hash_report
     from ansible_collections.poa.consortium.plugins.module_utils.spec import validate_document
     HAS_LIBS = True
     LIBS_IMPORT_ERROR = None
@@ -118,7 +118,8 @@ def inspect(text):
     ghash = None
     if fmt is not None:
         try:
-            ghash = genesis_hash(doc)
+            ghash, problems = genesis_hash_report(doc)
+            errors.extend(problems)
         except Exception as exc:  # pylint: disable=broad-except
             # Any failure to hash is reported, never raised: the spec is what is broken.
             message = "genesis hash: cannot be computed: %s" % exc

@@ -126,3 +126,12 @@ def test_public_chain_id_is_a_warning_not_a_failure(capsys, tmp_path):
 def test_missing_directory(capsys, tmp_path):
     out = run(capsys, **base(tmp_path / "nope" / "spec.json"))
     assert out["rc"] == 1 and "does not exist" in out["msg"]
+
+
+def test_failing_constructor_fails_and_writes_nothing(capsys, tmp_path):
+    dest = tmp_path / "spec.json"
+    # init code 0xfe: INVALID opcode, the constructor cannot run.
+    out = run(capsys, **base(dest, accounts={VALIDATORS[1]: {"balance": 1, "constructor": "0xfe"}}))
+    assert out["rc"] == 1
+    assert "accounts.%s.constructor" % VALIDATORS[1] in out["msg"]
+    assert not dest.exists()

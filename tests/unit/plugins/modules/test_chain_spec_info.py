@@ -82,3 +82,16 @@ def test_copy_of_fixture_gives_same_answer(capsys, tmp_path):
     shutil.copy(os.path.join(FIXTURES, "volta.json"), dest)
     out = run(capsys, path=str(dest))
     assert out["valid"] and out["genesis_hash"] == "0xebd8b413ca7b7f84a8dd20d17519ce2b01954c74d94a0a739a3e416abe0e43e5"
+
+
+def test_failing_constructor_is_an_error_with_a_hash(capsys, tmp_path):
+    spec = json.load(open(os.path.join(FIXTURES, "poasokol.json"), encoding="utf-8"))
+    address = next(a for a, acc in spec["accounts"].items() if "constructor" in acc)
+    spec["accounts"][address]["constructor"] = "0xfe"
+    path = tmp_path / "sokol.json"
+    path.write_text(json.dumps(spec))
+    out = run(capsys, path=str(path))
+    assert out["rc"] == 0 and out["valid"] is False
+    assert any(e.startswith("accounts.%s.constructor" % address) for e in out["errors"])
+    assert out["genesis_hash"].startswith("0x") and out["genesis_hash"] != \
+        "0x5b28c1bfd3a15230c9a46b399cd0f9a6920d432e85381cc6a140b06e8410112f"
