@@ -129,6 +129,11 @@ class InputError(ValueError):
 
 
 def _err(path, message, fix=None):
+    if fix is None:
+        if message.startswith("must be ") or message.startswith("must hold "):
+            fix = "make it " + message.split(" ", 1)[1].split(" (", 1)[0]
+        elif message.startswith("missing required field"):
+            fix = "add the field"
     return "%s: %s%s" % (path, message, " (fix: %s)" % fix if fix else "")
 
 
@@ -854,7 +859,7 @@ def _genesis_inputs(inputs, errors):
         try:
             out["base_fee_per_gas"] = parse_wei(g["base_fee_per_gas"])
         except ValueError as exc:
-            errors.append(_err("genesis.base_fee_per_gas", str(exc)))
+            errors.append(_err("genesis.base_fee_per_gas", str(exc), "e.g. \"1 gwei\" or 1000000000"))
     return out
 
 
