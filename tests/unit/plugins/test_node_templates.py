@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / 'roles' / 'node' / 'templates'
 OPTIONS = ROOT / 'roles' / 'node' / 'files' / 'client-options'
 FIXTURES = ROOT / 'tests' / 'unit' / 'fixtures' / 'node_configs'
-ANSIBLE_PLAYBOOK = Path(sys.executable).parent / 'ansible-playbook'
+# ansible-playbook of the ansible-core that runs these tests, whatever bin/ directory it has.
+ANSIBLE_PLAYBOOK = [sys.executable, '-m', 'ansible.cli.playbook']
 UPDATE = os.environ.get('UPDATE_GOLDEN', '') not in ('', '0')
 
 # engine -> ((template, rendered name, golden suffix), ...)
@@ -78,7 +79,7 @@ def run_playbook(plays, workdir, extra_env=None):
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'), ANSIBLE_NOCOLOR='1',
                ANSIBLE_RETRY_FILES_ENABLED='0', **(extra_env or {}))
     return subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), '-i', 'localhost,', '-c', 'local',
+        [*ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local',
          '-e', f'ansible_python_interpreter={sys.executable}', str(playbook)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
