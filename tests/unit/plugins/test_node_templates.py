@@ -186,6 +186,15 @@ INT_RANGES = {'int32': (-2 ** 31, 2 ** 31 - 1), 'uint32': (0, 2 ** 32 - 1),
 JSON_NUMBER = INT_RANGES['int64']
 
 
+def _nethermind_enum_ok(enum, value):
+    """As Enum.TryParse(ignoreCase: true): a member name or a number; "A, B" for a [Flags] enum."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    members = {m.lower() for m in enum['members']}
+    parts = [p.strip() for p in value.split(',')] if enum['flags'] else [value.strip()]
+    return all(p.lower() in members or re.fullmatch(r'-?\d+', p) for p in parts)
+
+
 def _nethermind_value_ok(kind, value):
     if kind == 'bool':
         return isinstance(value, bool)
@@ -198,8 +207,8 @@ def _nethermind_value_ok(kind, value):
         return isinstance(value, str) and value.isdigit() and int(value) < 2 ** 256
     if kind == 'float':
         return (_is_int(value) and JSON_NUMBER[0] <= value <= JSON_NUMBER[1]) or isinstance(value, float)
-    if kind in ('string', 'enum'):
-        return isinstance(value, str) and (kind == 'string' or value != '')
+    if kind == 'string':
+        return isinstance(value, str)
     if kind == 'string_array':
         # ConfigSourceHelper strips the brackets and splits on commas: "[]" is one empty item.
         return (isinstance(value, list) and len(value) > 0
@@ -243,7 +252,10 @@ def check_nethermind(config, version='1.25.4'):
                 continue
             if value is None and opt.get('nullable'):
                 continue
-            if not _nethermind_value_ok(opt['type'], value):
+            if opt['type'] == 'enum':
+                if not _nethermind_enum_ok(table['enums'][opt['enum']], value):
+                    errors.append(f'{where} = {value!r} is not a member of {opt["enum"]}')
+            elif not _nethermind_value_ok(opt['type'], value):
                 errors.append(f'{where} = {value!r} is not a valid {opt["type"]}')
     modules = {m.lower() for m in table['rpc_modules']}
     for section, keys in config.items():
@@ -488,6 +500,11 @@ def test_nethermind_checker_rejects_unknown_and_mistyped_options():
         f'Blocks.MinGasPrice = {2 ** 63} is not a valid uint256']
     assert check_nethermind({'Blocks': {'MinGasPrice': str(2 ** 63)}}) == []
     assert check_nethermind({'Mining': {'BlocksConfig': {}}}) == ['Mining.BlocksConfig has no setter']
+    assert check_nethermind({'Pruning': {'Mode': 'hybrid'}, 'Init': {'AutoDump': 'Receipts, Rlp'}}) == []
+    assert check_nethermind({'Pruning': {'Mode': 'Archive'}}) == [
+        "Pruning.Mode = 'Archive' is not a member of PruningMode"]
+    assert check_nethermind({'Init': {'DiagnosticMode': 'MemDb, RpcDb'}}) == [
+        "Init.DiagnosticMode = 'MemDb, RpcDb' is not a member of DiagnosticMode"]
     assert check_nethermind({'JsonRpc': {'EnabledModules': ['Eth', 'parity_accounts']}}) == [
         "JsonRpc.EnabledModules: unknown module 'parity_accounts'"]
     with pytest.raises(ValueError):
