@@ -51,7 +51,7 @@ def one_run(anvil, poco_dir, rlc, block_time=None):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = 'http://127.0.0.1:%d' % port
-        for _ in range(200):
+        for _attempt in range(200):
             try:
                 w3 = rpc.connect(url, 65535, timeout=1)
                 break

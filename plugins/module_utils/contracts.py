@@ -72,7 +72,7 @@ class Artifact:
     def needed_libraries(self):
         """Fully qualified (or bare, for truffle placeholders) names of the libraries to link."""
         names = set(self.link_references)
-        for _, name in truffle_placeholders(strip_hardhat_placeholders(self.bytecode)):
+        for _offset, name in truffle_placeholders(strip_hardhat_placeholders(self.bytecode)):
             names.add(name)
         return sorted(names)
 
@@ -123,7 +123,7 @@ def parse_artifact(data, contract=None, origin=None):
                 contract, origin, ', '.join(sorted('%s:%s' % (p, c) for p, cs in data['contracts'].items() for c in cs))))
         if len(found) > 1:
             raise ContractError('solc output %s holds several contracts (%s): set contract to one of them' % (
-                origin, ', '.join('%s:%s' % (p, c) for p, c, _ in found)))
+                origin, ', '.join('%s:%s' % (p, c) for p, c, _data in found)))
         path, cname, cdata = found[0]
         evm = cdata.get('evm') or {}
         bytecode = evm.get('bytecode') or {}
@@ -696,13 +696,13 @@ def ensure_funded(w3, signer, accounts, token=None, token_abi=None, check_mode=F
     pending = []
     for entry in todo:
         if token:
-            _, data = encode_call(abi, 'transfer', [entry['address'], int(entry['sent'])])
+            data = encode_call(abi, 'transfer', [entry['address'], int(entry['sent'])])[1]
             tx = signer.build(to=to_checksum_address(token), data=data, abi=abi)
         else:
             tx = signer.build(to=entry['address'], value=int(entry['sent']), gas=21000)
         pending.append((entry, tx))
     if pending:
-        signer.check_funds(sum(signer.cost(tx) for _, tx in pending))
+        signer.check_funds(sum(signer.cost(tx) for _entry, tx in pending))
     if check_mode:
         signer.reset_nonce()
         return bool(pending), results

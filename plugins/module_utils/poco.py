@@ -87,7 +87,7 @@ class PocoArtifacts:
         self.rlc_artifact = rlc_artifact
         self.deployments_dir = os.path.join(poco_dir, 'deployments', deployments_network)
         self._index = {}
-        for root, _, files in os.walk(os.path.join(poco_dir, 'artifacts', 'contracts')):
+        for root, _dirs, files in os.walk(os.path.join(poco_dir, 'artifacts', 'contracts')):
             for name in files:
                 if name.endswith('.json') and not name.endswith('.dbg.json'):
                     self._index.setdefault(name[:-5], []).append(os.path.join(root, name))
@@ -208,14 +208,14 @@ class PocoPlan:
             self.levels.append(entry)
             return entry
         txs = []
-        for label, address, abi, function, args, _ in todo:
-            _, data = encode_call(abi, function, args)
+        for label, address, abi, function, args, _is_done in todo:
+            data = encode_call(abi, function, args)[1]
             try:
                 tx = self.signer.build(to=address, data=data, abi=abi)
             except RevertError as exc:
                 raise RevertError('%s would revert: %s' % (label, exc), exc.data)
             txs.append((label, abi, tx))
-        cost = sum(self.signer.cost(h['tx']) for h in handles) + sum(self.signer.cost(tx) for _, _, tx in txs)
+        cost = sum(self.signer.cost(h['tx']) for h in handles) + sum(self.signer.cost(item[2]) for item in txs)
         if cost:
             self.signer.check_funds(cost)
         if handles:
@@ -229,9 +229,9 @@ class PocoPlan:
             self.signer.wait(tx_hash, abi=abi)
             self.tx_hashes.append(tx_hash)
             entry['transactions'].append(label)
-        for label, _, _, _, _, is_done in todo:
-            if not is_done():
-                raise ContractError('%s was sent but the chain does not show its effect' % label)
+        for item in todo:
+            if not item[5]():
+                raise ContractError('%s was sent but the chain does not show its effect' % item[0])
         receipts = [self.signer.receipts[h] for h in self.tx_hashes[first_tx:] if h in self.signer.receipts]
         entry['gas_used'] = sum(int(r['gasUsed']) for r in receipts)
         entry['blocks'] = sorted({int(r['blockNumber']) for r in receipts})
@@ -241,7 +241,7 @@ class PocoPlan:
 
     def _all_deployed(self, names):
         for name in names:
-            state, _ = self.deployer.status(self.key(name))
+            state = self.deployer.status(self.key(name))[0]
             if state not in ('present', 'mined'):
                 return False
         return True
@@ -252,7 +252,7 @@ class PocoPlan:
         for name in PROXY_FACETS:
             cuts.append([self.address(name), ADD, selectors_of(self.art.get(name).abi)])
         init = self.address('DiamondInit')
-        _, calldata = encode_call(self.art.get('DiamondInit').abi, 'init', [])
+        calldata = encode_call(self.art.get('DiamondInit').abi, 'init', [])[1]
         return [cuts, [self.signer.address, init, calldata]]
 
     def lib_links(self):
@@ -324,7 +324,7 @@ class PocoPlan:
         return items
 
     def ownership_items(self):
-        names = ['Diamond'] + [n for n, _ in REGISTRIES]
+        names = ['Diamond'] + [reg[0] for reg in REGISTRIES]
         if self.mode == 'token' and not self.token:
             names.append('RLC')
         items = []
@@ -337,15 +337,15 @@ class PocoPlan:
     def run(self):
         level0 = [(n, None, None) for n in ['IexecLibOrders_v5', 'DiamondInit'] + PROXY_FACETS]
         level0 += [(n, None, None) for n in self.facets() if not self.art.get(n).link_references]
-        level0 += [(n, None, None) for n, _ in REGISTRIES]
+        level0 += [(reg[0], None, None) for reg in REGISTRIES]
         if self.mode == 'token' and not self.token:
             level0.insert(0, ('RLC', None, None))
         self.level('0: library, proxy facets, facets, registries, token', deploy=level0)
         level1 = [('Diamond', self.diamond_args, None)]
         level1 += [(n, None, self.lib_links) for n in self.facets() if self.art.get(n).link_references]
-        everything = [n for n, _, _ in level0 + level1]
-        if self.check_mode and not self._all_deployed([n for n, _, _ in level0]):
-            self.pending_work.extend('deploy %s' % n for n, _, _ in level1 if not self._all_deployed([n]))
+        everything = [item[0] for item in level0 + level1]
+        if self.check_mode and not self._all_deployed([item[0] for item in level0]):
+            self.pending_work.extend('deploy %s' % item[0] for item in level1 if not self._all_deployed([item[0]]))
             self.pending_work.append('then: diamond cuts, registries, configuration, categories, ownership')
             return self.result()
         self.level('1: Diamond, linked facets, registry initialisation', deploy=level1,

@@ -148,10 +148,10 @@ def run_playbook(tmp_path, d, check=False):
 
 def test_role_token_mode_check_deploy_rerun(tmp_path, deployer):
     d = deployer
-    changed, _ = run_playbook(tmp_path, d, check=True)
+    changed = run_playbook(tmp_path, d, check=True)[0]
     assert changed == 1 and nonce(d) == 0 and not os.path.exists(d['manifest'])
 
-    changed, out = run_playbook(tmp_path, d)
+    changed = run_playbook(tmp_path, d)[0]
     assert changed == 1
     assert nonce(d) == FULL_TOKEN_TXS
     with open(d['manifest'], encoding='utf-8') as handle:
@@ -168,9 +168,9 @@ def test_role_token_mode_check_deploy_rerun(tmp_path, deployer):
     # the deployer holds the whole RLC supply (87M RLC, 9 decimals)
     assert c.call_view(d['w3'], records['rlc']['address'], c.ERC20_ABI, 'balanceOf', [d['address']]) == 87 * 10 ** 6 * 10 ** 9
 
-    changed, _ = run_playbook(tmp_path, d)
+    changed = run_playbook(tmp_path, d)[0]
     assert changed == 0 and nonce(d) == FULL_TOKEN_TXS
-    changed, _ = run_playbook(tmp_path, d, check=True)
+    changed = run_playbook(tmp_path, d, check=True)[0]
     assert changed == 0
 
 

@@ -235,8 +235,8 @@ def test_fees_eip1559_and_legacy(w3):
     class LegacyEth:
         gas_price = 11
 
-        def get_block(self, _):
-            return {'number': 1}
+        def get_block(self, block_id):
+            return {'number': 1, 'requested': block_id}
 
     class LegacyW3:
         eth = LegacyEth()
