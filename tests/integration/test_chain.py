@@ -1,0 +1,57 @@
+"""The chain phase on inventories/local: spec rendered from the gathered authorities, manifest, copies."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import run_playbook
+
+from ansible_collections.poa.consortium.plugins.module_utils import genesis
+
+HOSTS = ["alpha-1", "alpha-2", "beta-1", "beta-2", "gamma-1"]
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    build = tmp_path_factory.mktemp("chain") / "build"
+    build.mkdir()
+    first = run_playbook("site.yml", build)
+    # The chain phase alone, in a new run: it must load the identities itself and change nothing.
+    again = run_playbook("chain.yml", build)
+    return build, first, again
+
+
+def test_manifest_lists_every_authority_in_order(chain):
+    build, first, _ = chain
+    assert first.rc == 0, first.output[-3000:]
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert [n["name"] for n in manifest["nodes"]] == HOSTS
+    assert {n["company"] for n in manifest["nodes"]} == {"alpha", "beta", "gamma"}
+    for node in manifest["nodes"]:
+        keystore = json.loads((build / "hosts" / node["name"] / "keystore" / "authority.json").read_text())
+        assert node["address"].lower() == "0x" + keystore["address"]
+        assert node["enode"].startswith("enode://") and node["role"] == "authority"
+    assert manifest["chain_id"] == 133713 and manifest["engine"] == "ethereumjs"
+
+
+def test_genesis_hash_is_that_of_the_spec_every_node_holds(chain):
+    build, _, _ = chain
+    manifest = json.loads((build / "manifest.json").read_text())
+    spec = json.loads((build / "chain" / "genesis.json").read_text())
+    assert genesis.genesis_hash(spec) == manifest["genesis_hash"]
+    aura = json.loads((build / "chain" / "spec.json").read_text())
+    assert genesis.genesis_hash(aura) == manifest["genesis_hashes"]["parity"]
+    # The validators in both formats are the authorities, in the manifest's order.
+    addresses = [n["address"] for n in manifest["nodes"]]
+    assert [a.lower() for a in aura["engine"]["authorityRound"]["params"]["validators"]["list"]] == [a.lower() for a in addresses]
+    extra = bytes.fromhex(spec["extraData"][2:])
+    assert [("0x" + extra[32 + 20 * i:52 + 20 * i].hex()) for i in range(5)] == [a.lower() for a in addresses]
+    for host in HOSTS:
+        assert (build / "hosts" / host / "chain" / "genesis.json").read_bytes() == (build / "chain" / "genesis.json").read_bytes()
+
+
+def test_chain_phase_alone_is_idempotent(chain):
+    _, _, again = chain
+    assert again.rc == 0, again.output[-3000:]
+    assert again.changed_total() == 0, again.recap()
