@@ -613,6 +613,7 @@ def ensure_transaction(w3, signer, address, abi, function, args=None, value=0, c
     transaction is always sent (changed=True). Returns a result dict.
     """
     result = {'address': to_checksum_address(address), 'function': function, 'changed': False, 'tx_hash': None}
+    signer.settle()
     if check:
         current = call_view(w3, address, abi, check['function'], check.get('args'))
         result['before'] = _plain(current)
@@ -678,6 +679,7 @@ def ensure_funded(w3, signer, accounts, token=None, token_abi=None, check_mode=F
     """
     abi = (token_abi or []) + ERC20_ABI
     results = []
+    signer.settle()
     for item in accounts:
         address = to_checksum_address(item['address'])
         target = int(item['balance'])

@@ -335,6 +335,7 @@ class PocoPlan:
         return items
 
     def run(self):
+        self.signer.settle()  # transactions a killed run left in the pool are mined before any check
         level0 = [(n, None, None) for n in ['IexecLibOrders_v5', 'DiamondInit'] + PROXY_FACETS]
         level0 += [(n, None, None) for n in self.facets() if not self.art.get(n).link_references]
         level0 += [(reg[0], None, None) for reg in REGISTRIES]

@@ -150,6 +150,27 @@ class Signer:
     def reset_nonce(self):
         self._nonce = None
 
+    def settle(self, sleep=time.sleep):
+        """Wait until none of this account's transactions is left in the node's pool.
+
+        A run killed after sending leaves them there; checks of on-chain state made before they are
+        mined would see the old state and send them again. Returns how many were waited for.
+        """
+        deadline = time.monotonic() + self.timeout
+        first = None
+        while True:
+            pending = int(self.w3.eth.get_transaction_count(self.address, 'pending'))
+            latest = int(self.w3.eth.get_transaction_count(self.address, 'latest'))
+            if first is None:
+                first = max(0, pending - latest)
+            if pending <= latest:
+                return first
+            if time.monotonic() > deadline:
+                raise RpcError('account %s still has %d transaction(s) pending (nonces %d to %d), probably from an earlier '
+                               'run; wait for them to be mined or replace them, then re-run.' % (
+                                   self.address, pending - latest, latest, pending - 1))
+            sleep(self.poll_interval)
+
     def fees(self):
         """Fee fields for a transaction: EIP-1559 when the latest block has baseFeePerGas, else legacy."""
         if self._fees is None:

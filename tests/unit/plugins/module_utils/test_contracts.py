@@ -243,6 +243,39 @@ def test_fees_eip1559_and_legacy(w3):
     assert rpc.Signer(LegacyW3(), Account.from_key(KEY)).fees() == {'gasPrice': 11}
 
 
+def test_settle_waits_for_transactions_left_in_the_pool(w3):
+    class Eth:
+        def __init__(self):
+            self.calls = 0
+
+        def get_transaction_count(self, address, block):
+            self.calls += 1
+            return {'latest': 3, 'pending': 5}[block]
+
+    class PoolW3:
+        eth = Eth()
+    signer = rpc.Signer(PoolW3(), Account.from_key(KEY), timeout=0)
+    with pytest.raises(rpc.RpcError, match='still has 2 transaction.*nonces 3 to 4'):
+        signer.settle(sleep=lambda seconds: None)
+    assert rpc.Signer(w3, Account.from_key(KEY)).settle() == 0
+
+    class MinedEth:
+        pending = 5
+
+        def get_transaction_count(self, address, block):
+            return self.pending if block == 'pending' else 3
+
+    class MinedW3:
+        eth = MinedEth()
+    mined = MinedW3()
+    slept = []
+
+    def sleep(seconds):  # the two pending transactions get mined while we wait
+        slept.append(seconds)
+        mined.eth.pending = 3
+    assert rpc.Signer(mined, Account.from_key(KEY)).settle(sleep=sleep) == 2 and len(slept) == 1
+
+
 # -- deployments ------------------------------------------------------------------------------------
 def deploy_all(w3, signer, manifest_path, shape='hardhat', **kw):
     dep = c.Deployer(w3, signer, c.Manifest(manifest_path), **kw)
