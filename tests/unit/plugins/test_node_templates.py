@@ -349,6 +349,7 @@ def test_reserved_peers_are_exactly_the_other_nodes(rendered, case):
         assert 'bootnodes' not in net
         assert net['nat'] == f"extip:{v['node_p2p_host']}"
         assert net['port'] == v['node_p2p_port']
+        assert net['interface'] == v['node_p2p_host']  # binds the address it advertises
     else:
         peers = json.loads(rendered[case]['static-nodes.json'])
         assert ci_get(config, 'Init', 'StaticNodesPath') == f"{v['node_runtime_dir']}/static-nodes.json"
@@ -356,6 +357,7 @@ def test_reserved_peers_are_exactly_the_other_nodes(rendered, case):
         assert ci_get(config, 'Init', 'DiscoveryEnabled') is False
         assert ci_get(config, 'Network', 'Bootnodes') is None
         assert ci_get(config, 'Network', 'ExternalIp') == v['node_p2p_host']
+        assert ci_get(config, 'Network', 'LocalIp') == v['node_p2p_host']  # RlpxHost binds LocalIp
         assert ci_get(config, 'Network', 'P2PPort') == v['node_p2p_port']
     assert len(peers) == len(set(peers)), 'a peer is listed twice'
     assert set(peers) == others
