@@ -16,6 +16,10 @@
 #   POA_IMAGE_REPO       image repository (default poa-consortium/ethereumjs)
 #   POA_IMAGE_REVISION   the <revision> of the tag (default from docker/ethereumjs/REVISION)
 #   POA_NODE_BINARY      the Node.js binary copied into the image (default: `command -v node`)
+#   POA_ENGINE_SUPPORT_DIR  *.mjs / *.cjs files (engine preloads and helpers, e.g. a node-key
+#                        seeding script) copied into /opt/ethereumjs next to node_modules, so
+#                        they resolve the client's packages (default roles/node/files/ethereumjs,
+#                        if it exists); they are part of the recipe hash
 #   DOCKER_HOST          as for the docker CLI (start the engine with scripts/docker-engine.sh)
 # Options: --print-tag (print the tag and exit), --force (rebuild even when up to date).
 # Prints the image tag as the last line of stdout. Exit codes: 0 ok, 1 usage / missing tool,
@@ -55,6 +59,12 @@ node_bin="${POA_NODE_BINARY:-$(command -v node || true)}"
 [ -x "$node_bin" ] || die 1 "no Node.js binary found (install nodejs or set POA_NODE_BINARY)"
 node_bin="$(readlink -f "$node_bin")"
 command -v npm >/dev/null || die 1 "npm is missing (it runs on the host to fill /opt/ethereumjs)"
+support_dir="${POA_ENGINE_SUPPORT_DIR:-$root/roles/node/files/ethereumjs}"
+support_files=("$recipe_dir/bind-host.cjs")
+if [ -d "$support_dir" ]; then
+  while IFS= read -r -d '' f; do support_files+=("$f"); done \
+    < <(find "$support_dir" -maxdepth 1 -type f \( -name '*.mjs' -o -name '*.cjs' \) -print0 | sort -z)
+fi
 
 # --- 1. the debootstrap root file system, cached --------------------------------------------
 rootfs_tar="$cache_dir/rootfs-$suite-$variant.tar"
@@ -99,9 +109,9 @@ recipe_hash="$(
   {
     echo "base=$base"
     echo "node=$(sha256sum "$node_bin" | cut -d' ' -f1)"
-    sha256sum "$recipe_dir/Dockerfile" "$recipe_dir/bind-host.cjs" \
-      "$recipe_dir/package.json" "$recipe_dir/package-lock.json" \
+    sha256sum "$recipe_dir/Dockerfile" "$recipe_dir/package.json" "$recipe_dir/package-lock.json" \
       | cut -d' ' -f1
+    for f in "${support_files[@]}"; do echo "support $(basename "$f") $(sha256sum "$f" | cut -d' ' -f1)"; done
   } | sha256sum | cut -d' ' -f1
 )"
 have="$(docker image inspect --format '{{ index .Config.Labels "org.poa-consortium.recipe-hash" }}' "$tag" 2>/dev/null || true)"
@@ -110,15 +120,13 @@ if [ "$force" -eq 0 ] && [ "$have" = "$recipe_hash" ]; then
   echo "$tag"
   exit 0
 fi
-old_id=""
-if [ -n "$have" ]; then
-  old_id="$(docker image inspect --format '{{ .Id }}' "$tag")"
-  log "recipe changed (${have:0:12} -> ${recipe_hash:0:12}): rebuilding $tag"
-fi
+if [ -n "$have" ]; then log "recipe changed (${have:0:12} -> ${recipe_hash:0:12}): rebuilding $tag"; fi
 
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
-cp "$recipe_dir/Dockerfile" "$recipe_dir/bind-host.cjs" "$ctx/"
+cp "$recipe_dir/Dockerfile" "$ctx/"
+mkdir -p "$ctx/support"
+cp "${support_files[@]}" "$ctx/support/"
 cp "$node_bin" "$ctx/node"
 mkdir -p "$ctx/opt-ethereumjs"
 cp "$recipe_dir/package.json" "$recipe_dir/package-lock.json" "$ctx/opt-ethereumjs/"
@@ -138,8 +146,6 @@ DOCKER_BUILDKIT=0 docker build --network none --force-rm \
   --label "org.opencontainers.image.version=$client_version-$revision" \
   -t "$tag" "$ctx" >&2 || die 4 "docker build failed"
 log "built $tag in $((SECONDS - start)) s"
-# The previous build of this tag is now untagged; drop it unless a container still uses it.
-if [ -n "$old_id" ] && [ "$old_id" != "$(docker image inspect --format '{{ .Id }}' "$tag")" ]; then
-  docker image rm "$old_id" >/dev/null 2>&1 || log "kept the previous image ${old_id:7:12} (still in use)"
-fi
+# Earlier builds of the tag are now untagged (dangling): drop those no container uses any more.
+docker image prune -f --filter "label=org.poa-consortium.recipe-hash" >/dev/null || true
 echo "$tag"
