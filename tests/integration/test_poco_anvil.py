@@ -44,11 +44,9 @@ def _first(*paths):
     return None
 
 
-ANVIL = _first(os.environ.get('ANVIL_BIN'), os.path.join(NODE_MODULES, '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil'),
-               '/tmp/poco-work/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil')
-POCO_DIR = _first(os.environ.get('POCO_DIR'), os.path.join(NODE_MODULES, '@iexec', 'poco'), '/tmp/poco-work/pkgs/poco')
-RLC = _first(os.environ.get('RLC_ARTIFACT'), os.path.join(NODE_MODULES, 'rlc-faucet-contract', 'build', 'contracts', 'RLC.json'),
-             '/tmp/poco-work/pkgs/rlc/build/contracts/RLC.json')
+ANVIL = _first(os.environ.get('ANVIL_BIN'), os.path.join(NODE_MODULES, '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil'))
+POCO_DIR = _first(os.environ.get('POCO_DIR'), os.path.join(NODE_MODULES, '@iexec', 'poco'))
+RLC = _first(os.environ.get('RLC_ARTIFACT'), os.path.join(NODE_MODULES, 'rlc-faucet-contract', 'build', 'contracts', 'RLC.json'))
 
 if not (ANVIL and POCO_DIR and RLC):
     pytest.skip('anvil, @iexec/poco or rlc-faucet-contract not found (set ANVIL_BIN, POCO_DIR, RLC_ARTIFACT)', allow_module_level=True)
@@ -61,10 +59,14 @@ def free_port():
 
 
 @pytest.fixture
-def anvil():
+def anvil(request):
+    """anvil on a free port; automine, or interval mining when parametrized with a block time."""
     port = free_port()
-    proc = subprocess.Popen([ANVIL, '--host', '127.0.0.1', '--port', str(port), '--chain-id', str(CHAIN_ID), '--silent'],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [ANVIL, '--host', '127.0.0.1', '--port', str(port), '--chain-id', str(CHAIN_ID), '--silent']
+    block_time = getattr(request, 'param', None)
+    if block_time:
+        cmd += ['--block-time', str(block_time)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = 'http://127.0.0.1:%d' % port
     deadline = time.monotonic() + 20
     while True:
@@ -185,18 +187,22 @@ poco.deploy_poco(w3, signer, c.Manifest(manifest), poco_dir, rlc, mode='token')
 '''
 
 
-@pytest.mark.parametrize('kill_at', [5, 20, 35])
+@pytest.mark.parametrize('anvil,kill_at', [(None, 5), (None, 20), (None, 35), (0.5, 3), (0.5, 20)], indirect=['anvil'],
+                         ids=['automine-5', 'automine-20', 'automine-35', 'interval-3', 'interval-20'])
 def test_kill_midway_then_rerun_completes_without_duplicates(deployer, kill_at):
+    """Killed once `kill_at` transactions are sent; with interval mining some are still in the pool then."""
     d = deployer
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, '.ansible', 'collections'))
     proc = subprocess.Popen([sys.executable, '-c', KILLABLE, d['url'], str(CHAIN_ID), d['keystore'], d['password_file'],
                              d['manifest'], POCO_DIR, RLC], env=env)
     deadline = time.monotonic() + 120
-    while nonce(d) < kill_at and proc.poll() is None and time.monotonic() < deadline:
+    while (d['w3'].eth.get_transaction_count(d['address'], 'pending') < kill_at and proc.poll() is None
+           and time.monotonic() < deadline):
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    partial = nonce(d)
+    partial = d['w3'].eth.get_transaction_count(d['address'], 'pending')
+    print('killed with %d sent, %d mined' % (partial, nonce(d)))
     assert kill_at <= partial < FULL_TOKEN_TXS, 'the kill came too late to test anything (nonce %d)' % partial
 
     signer = rpc.Signer(d['w3'], rpc.load_keystore_account(d['keystore'], d['password_file']))
@@ -249,7 +255,7 @@ def test_chain_reset_is_reported(tmp_path, deployer):
                          boost=False)
 
 
-IEXEC = _first(os.environ.get('IEXEC_BIN'), os.path.join(NODE_MODULES, '.bin', 'iexec'), '/tmp/poco-work/sdk/node_modules/.bin/iexec')
+IEXEC = _first(os.environ.get('IEXEC_BIN'), os.path.join(NODE_MODULES, '.bin', 'iexec'))
 
 
 def iexec(cwd, *args):

@@ -13,8 +13,8 @@ from ansible_collections.poa.consortium.plugins.module_utils import contracts as
 from ansible_collections.poa.consortium.plugins.module_utils import poco
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
-POCO_DIR = next((p for p in (os.environ.get('POCO_DIR'), os.path.join(ROOT, 'node_modules', '@iexec', 'poco'),
-                             '/tmp/poco-work/pkgs/poco') if p and os.path.isdir(p)), None)
+POCO_DIR = next((p for p in (os.environ.get('POCO_DIR'), os.path.join(ROOT, 'node_modules', '@iexec', 'poco'))
+                 if p and os.path.isdir(p)), None)
 needs_poco = pytest.mark.skipif(POCO_DIR is None, reason='unpacked @iexec/poco 6.1.0 not found (set POCO_DIR)')
 
 
