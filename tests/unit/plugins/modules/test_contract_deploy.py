@@ -16,7 +16,7 @@ from eth_account import Account  # noqa: E402
 from web3 import EthereumTesterProvider  # noqa: E402
 
 from ansible_collections.poa.consortium.plugins.module_utils import rpc  # noqa: E402
-from ansible_collections.poa.consortium.plugins.modules import contract_deploy, contract_transact, fund_account  # noqa: E402
+from ansible_collections.poa.consortium.plugins.modules import contract_deploy, contract_transact, fund_account, poco_deploy  # noqa: E402
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'contracts')
 KEY = '0x' + '00' * 31 + '01'
@@ -30,7 +30,7 @@ def chain(tmp_path, monkeypatch):
 
     def fake(params):
         return rpc.signer_from_params(params, provider=provider)
-    for mod in (contract_deploy, contract_transact, fund_account):
+    for mod in (contract_deploy, contract_transact, fund_account, poco_deploy):
         monkeypatch.setattr(mod, 'signer_from_params', fake)
     keystore = tmp_path / 'deployer.json'
     keystore.write_text(json.dumps(Account.encrypt(KEY, 'pw', kdf='pbkdf2', iterations=2)))
@@ -126,3 +126,32 @@ def test_fund_module(chain, capsys):
     assert res['changed'] and res['accounts'][0]['sent'] == str(3 * 10 ** 9)
     res = run(fund_account, dict(base, accounts=[dict(address=target, balance='3 bananas')]), capsys)
     assert res['failed'] and 'unknown unit' in res['msg']
+
+
+def test_deploy_module_solc_output_and_on_mismatch(chain, capsys):
+    base = chain[1]
+    args = dict(base, name='G', artifact=os.path.join(FIXTURES, 'solc-standard-output.json'), contract='Greeter', args=['x'])
+    first = run(contract_deploy, args, capsys)
+    assert first['changed'] and first['state'] == 'deployed'
+    with open(base['manifest'], encoding='utf-8') as handle:
+        data = json.load(handle)
+    data['contracts']['G']['address'] = '0x' + '66' * 20
+    data['network'] = {'name': 'kept'}
+    with open(base['manifest'], 'w', encoding='utf-8') as handle:
+        json.dump(data, handle)
+    res = run(contract_deploy, args, capsys)
+    assert res['failed'] and 'no code at that address' in res['msg'] and 'on_mismatch=redeploy' in res['msg']
+    res = run(contract_deploy, dict(args, on_mismatch='redeploy'), capsys)
+    assert res['changed'] and res['state'] == 'redeployed' and res['address'] != first['address']
+    with open(base['manifest'], encoding='utf-8') as handle:
+        assert json.load(handle)['network'] == {'name': 'kept'}
+    res = run(contract_deploy, dict(args, contract=None), capsys)
+    assert res['failed'] and 'set contract to one of them' in res['msg']
+
+
+def test_poco_module_input_errors(chain, capsys, tmp_path):
+    base = chain[1]
+    res = run(poco_deploy, dict(base, poco_dir=str(tmp_path), mode='token'), capsys)
+    assert res['failed'] and 'needs rlc_artifact' in res['msg']
+    res = run(poco_deploy, dict(base, poco_dir=str(tmp_path), mode='native'), capsys)
+    assert res['failed'] and 'does not look like the @iexec/poco package' in res['msg']
