@@ -58,9 +58,10 @@ import json
 import os
 import re
 import secrets
-import tempfile
 import traceback
 import uuid
+
+from ansible_collections.poa.consortium.plugins.module_utils import fileio
 
 try:
     from Crypto.Protocol.KDF import scrypt as _pycryptodome_scrypt
@@ -412,63 +413,25 @@ def describe_keystore(keystore):
 # files
 # ---------------------------------------------------------------------------
 
-def check_parent_dir(path):
-    """Raise KeysError unless the directory that will hold ``path`` exists and is writable."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.exists(directory):
-        raise KeysError('directory %s does not exist; create it first (ansible.builtin.file state=directory, '
-                        'mode 0700) or fix the path' % directory)
-    if not os.path.isdir(directory):
-        raise KeysError('%s is not a directory; fix the path' % directory)
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise KeysError('directory %s is not writable by uid %d; fix its owner/mode or run the task with become'
-                        % (directory, os.geteuid()))
-    return directory
+def check_parent_dir(path, check_mode=False):
+    """Raise KeysError unless the directory that will hold ``path`` exists and is writable.
+
+    In check mode a missing directory is fine: an earlier task (skipped by check mode) makes it.
+    """
+    if check_mode and not os.path.exists(os.path.dirname(os.path.abspath(path))):
+        return None
+    try:
+        return fileio.check_parent_dir(path)
+    except fileio.FileWriteError as exc:
+        raise KeysError(str(exc))
 
 
 def atomic_write(path, data, mode=DEFAULT_FILE_MODE, uid=None, gid=None):
-    """Write ``data`` to ``path`` atomically.
-
-    The temp file is created in the same directory (mkstemp: mode 0600 from
-    birth), chmod-ed and chown-ed BEFORE it holds data, fsync-ed, then renamed
-    over ``path``. On any failure the temp file is removed and ``path`` is as
-    it was.
-    """
-    directory = check_parent_dir(path)
-    base = os.path.basename(path)
+    """Write ``data`` to ``path`` atomically (see fileio.atomic_write); errors as KeysError."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % base, suffix='.tmp', dir=directory)
-    except OSError as exc:
-        raise KeysError('cannot create a file in %s: %s; fix the directory permissions or run with become'
-                        % (directory, exc.strerror))
-    try:
-        try:
-            os.fchmod(fd, mode)
-            if uid is not None or gid is not None:
-                os.fchown(fd, -1 if uid is None else uid, -1 if gid is None else gid)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise KeysError('cannot write %s: %s; check the directory permissions, the owner/group '
-                        '(changing them needs root) and free space' % (path, exc.strerror))
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass  # best effort: some file systems refuse fsync on directories
+        fileio.atomic_write(path, data, mode, uid, gid)
+    except fileio.FileWriteError as exc:
+        raise KeysError(str(exc))
 
 
 def _read_file(path, what):
@@ -564,7 +527,7 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
         return {'changed': plain_changed, 'created': False, 'address': address, 'reencrypted': False,
                 'plain_key_changed': plain_changed, 'keystore': describe_keystore(existing)}
 
-    check_parent_dir(path)
+    check_parent_dir(path, check_mode)
     if check_mode:
         address = imported_key.public_key.to_checksum_address() if imported_key is not None else None
         return {'changed': True, 'created': True, 'address': address,
@@ -745,7 +708,7 @@ def ensure_node_key(path, fmt='hex', mode=DEFAULT_FILE_MODE, uid=None, gid=None,
             atomic_write(path, wanted, mode, uid, gid)
         return {'changed': True, 'created': False, 'converted_from': found, 'node_id': node_id_of(key),
                 'format': fmt}
-    check_parent_dir(path)
+    check_parent_dir(path, check_mode)
     if check_mode:
         return {'changed': True, 'created': True, 'converted_from': None, 'node_id': None, 'format': fmt}
     key = _private_key_from_bytes(secrets.token_bytes(32), 'generated node key')

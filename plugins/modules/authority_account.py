@@ -235,6 +235,14 @@ def main():
         params['mode'] = '0600'
     path = params['path']
     before = {'path': path, 'state': 'absent'}
+    if (module.check_mode and not os.path.exists(params['password_file']) and not os.path.exists(path)
+            and not params['import_private_key'] and not params['import_keystore']):
+        # First run in check mode: the password file is made by an earlier task that check mode
+        # skipped, so nothing can be read yet; the truthful prediction is "a keystore is created".
+        module.exit_json(changed=True, address=None, path=path, created=True, reencrypted=False,
+                         plain_key_changed=bool(params['plain_key_file']), kdf=params['kdf'],
+                         diff={'before': before, 'after': {'path': path, 'state': 'present'},
+                               'before_header': path, 'after_header': path})
     try:
         password = read_password_file(params['password_file'])
         uid = resolve_uid(params['owner'])

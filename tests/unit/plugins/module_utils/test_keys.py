@@ -412,8 +412,10 @@ def test_missing_directory_fails_and_writes_nothing(tmp_path):
     path = tmp_path / 'nope' / 'authority.json'
     with pytest.raises(KeysError, match='does not exist; create it first'):
         keys.ensure_keystore(str(path), b'pw', **FAST)
-    with pytest.raises(KeysError, match='does not exist'):
-        keys.ensure_keystore(str(path), b'pw', check_mode=True, **FAST)
+    # Check mode predicts the creation: the directory comes from an earlier task check mode skipped.
+    predicted = keys.ensure_keystore(str(path), b'pw', check_mode=True, **FAST)
+    assert predicted['changed'] and predicted['created'] and predicted['address'] is None
+    assert keys.ensure_node_key(str(tmp_path / 'nope' / 'nodekey'), check_mode=True)['created']
     assert not (tmp_path / 'nope').exists()
 
 

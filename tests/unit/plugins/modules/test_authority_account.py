@@ -72,6 +72,17 @@ def test_check_mode_and_diff_create(capsys, env):
     assert out['diff']['after']['state'] == 'present' and out['diff']['after']['mode'] == '0600'
 
 
+def test_check_mode_first_run_without_password_file(capsys, env):
+    # In a first --check run the role's password task wrote nothing: predict creation, write nothing.
+    os.unlink(env['password_file'])
+    out = run(capsys, check_mode=True, diff=True, path=env['path'], password_file=env['password_file'])
+    assert out['rc'] == 0 and out['changed'] and out['created'] and out['address'] is None
+    assert files(env['dir']) == [] and not os.path.exists(env['password_file'])
+    # Outside check mode the missing password file is an error that says how to fix it.
+    out = run(capsys, path=env['path'], password_file=env['password_file'])
+    assert out['rc'] == 1 and 'does not exist' in out['msg'] and files(env['dir']) == []
+
+
 def test_check_mode_with_import_knows_address(capsys, env):
     out = run(capsys, check_mode=True, path=env['path'], password_file=env['password_file'],
               import_private_key=SPEC_SECRET)
