@@ -48,7 +48,13 @@ options:
       - File on the target holding the keystore password, for example made with the C(ansible.builtin.password) lookup.
       - One trailing newline is stripped, as geth does with C(--password). The password must not be empty.
     type: path
-    required: true
+  password:
+    description:
+      - The keystore password itself, for example from Ansible Vault, instead of O(password_file).
+      - Lets a role check a new password against an existing keystore before it writes the password file, so a
+        wrong Vault value fails with nothing overwritten.
+      - Exactly one of O(password) and O(password_file) is required.
+    type: str
   state:
     description:
       - Only V(present) is supported; the module never deletes a key.
@@ -191,6 +197,7 @@ from ansible_collections.poa.consortium.plugins.module_utils.keys import (
     HAS_ETH_LIBS,
     KeysError,
     ensure_keystore,
+    normalize_password,
     octal_mode,
     read_password_file,
     resolve_gid,
@@ -208,7 +215,8 @@ def _mode_text(path):
 def main():
     argument_spec = dict(
         path=dict(type='path', required=True),
-        password_file=dict(type='path', required=True, no_log=False),
+        password_file=dict(type='path', no_log=False),
+        password=dict(type='str', no_log=True),
         state=dict(type='str', choices=['present'], default='present'),
         kdf=dict(type='str', choices=['scrypt', 'pbkdf2'], default='scrypt'),
         scrypt_n=dict(type='int', default=262144),
@@ -224,7 +232,8 @@ def main():
         argument_spec=argument_spec,
         add_file_common_args=True,
         supports_check_mode=True,
-        mutually_exclusive=[('import_keystore', 'import_private_key')],
+        mutually_exclusive=[('import_keystore', 'import_private_key'), ('password', 'password_file')],
+        required_one_of=[('password', 'password_file')],
         required_by={'import_keystore_password': 'import_keystore'},
     )
     if not HAS_ETH_LIBS:
@@ -235,7 +244,7 @@ def main():
         params['mode'] = '0600'
     path = params['path']
     before = {'path': path, 'state': 'absent'}
-    if (module.check_mode and not os.path.exists(params['password_file']) and not os.path.exists(path)
+    if (module.check_mode and params['password_file'] and not os.path.exists(params['password_file']) and not os.path.exists(path)
             and not params['import_private_key'] and not params['import_keystore']):
         # First run in check mode: the password file is made by an earlier task that check mode
         # skipped, so nothing can be read yet; the truthful prediction is "a keystore is created".
@@ -244,7 +253,10 @@ def main():
                          diff={'before': before, 'after': {'path': path, 'state': 'present'},
                                'before_header': path, 'after_header': path})
     try:
-        password = read_password_file(params['password_file'])
+        if params['password'] is not None:
+            password = normalize_password(params['password'])
+        else:
+            password = read_password_file(params['password_file'])
         uid = resolve_uid(params['owner'])
         gid = resolve_gid(params['group'])
         existed = _mode_text(path) is not None

@@ -96,3 +96,21 @@ def test_no_secret_in_output_or_controller_files(deployed):
     for where, text in texts.items():
         for secret in secrets:
             assert secret not in text, f"a private value leaked into {where}"
+
+
+def test_check_mode_on_a_fresh_inventory_writes_nothing(build_dir):
+    run = run_playbook("authorities.yml", build_dir, "--check", "--diff")
+    assert run.rc == 0, run.output[-3000:]
+    assert all(h["changed"] > 0 for h in run.recap().values()), run.recap()
+    assert list(build_dir.iterdir()) == []
+
+
+def test_wrong_vault_password_fails_clearly_and_keeps_the_keystore(deployed):
+    build, _, _, _ = deployed
+    keystore = host_dir(build, "gamma-1") / "keystore" / "authority.json"
+    before = keystore.read_bytes()
+    run = run_playbook("authorities.yml", build, "--limit", "gamma-1", "-e", "authority_password=not-the-password")
+    assert run.rc != 0
+    assert "wrong password" in run.output.lower() or "cannot decrypt" in run.output.lower(), run.output[-2000:]
+    assert "not-the-password" not in run.output
+    assert keystore.read_bytes() == before

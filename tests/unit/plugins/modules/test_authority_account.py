@@ -237,3 +237,16 @@ def test_plain_key_file(capsys, env):
     drift = run(capsys, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain))
     assert drift['changed'] and not drift['plain_key_changed'] and os.stat(plain).st_mode & 0o777 == 0o600
     assert not run(capsys, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain))['changed']
+
+
+def test_password_option_checks_before_any_file_is_written(capsys, env):
+    first = run(capsys, path=env['path'], password='vault-secret')
+    assert first['rc'] == 0 and first['created']
+    content = pathlib.Path(env['path']).read_bytes()
+    again = run(capsys, path=env['path'], password='vault-secret')
+    assert again['rc'] == 0 and not again['changed'] and again['address'] == first['address']
+    wrong = run(capsys, path=env['path'], password='not-it')
+    assert wrong['rc'] == 1 and 'wrong password' in wrong['msg'] and 'not-it' not in json.dumps(wrong)
+    assert pathlib.Path(env['path']).read_bytes() == content
+    both = run(capsys, path=env['path'], password='other-secret', password_file=env['password_file'])
+    assert both['rc'] == 1 and 'mutually exclusive' in both['msg']
