@@ -40,6 +40,22 @@ if [ -f package.json ]; then
   fi
 fi
 
+# Contract artifacts that `npm install` cannot take offline (their dependencies point at GitHub,
+# or drag truffle and web3 0.20): `npm pack` the pinned tarballs and unpack them. Runs after
+# `npm ci`, which empties node_modules.
+unpack_npm() {  # name version dest
+  local dest="node_modules/$3"
+  if [ ! -f "$dest/.poa-version" ] || [ "$(cat "$dest/.poa-version")" != "$1@$2" ]; then
+    mkdir -p build/npm "$dest"
+    local tgz
+    tgz="$(cd build/npm && npm pack --silent "$1@$2" | tail -n 1)"
+    tar -xzf "build/npm/$tgz" -C "$dest" --strip-components=1
+    echo "$1@$2" > "$dest/.poa-version"
+  fi
+}
+unpack_npm @iexec/poco 6.1.0 @iexec/poco
+unpack_npm rlc-faucet-contract 2.0.0 rlc-faucet-contract
+
 # Make the collection importable as poa.consortium without installing a copy.
 mkdir -p .ansible/collections/ansible_collections/poa
 ln -sfn "$root" .ansible/collections/ansible_collections/poa/consortium
