@@ -41,7 +41,7 @@ options:
     type: dict
     default: {}
 author:
-  - poa.consortium maintainers
+  - poa.consortium maintainers (@poa-consortium)
 """
 
 EXAMPLES = r"""

@@ -52,7 +52,7 @@ requirements:
   - web3
   - eth-keys
 author:
-  - poa.consortium maintainers
+  - poa.consortium maintainers (@poa-consortium)
 """
 
 EXAMPLES = r"""

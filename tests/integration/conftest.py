@@ -41,7 +41,7 @@ def run_playbook(playbook: str, build_dir: Path, *args: str, env: dict | None = 
     full_env.update(env or {})
     cmd = ["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / playbook),
            "-e", f"consortium_build_dir={build_dir}", *args]
-    proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=900, check=False)
     return PlaybookRun(proc)
 
 

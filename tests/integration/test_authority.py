@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import stat
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def deployed(tmp_path_factory):
     }
     first = run_playbook("authorities.yml", build, "-vvv", env=env)
     second = run_playbook("authorities.yml", build, "-vvv", env=env)
-    return build, controller, first, second
+    return SimpleNamespace(build=build, controller=controller, first=first, second=second)
 
 
 def host_dir(build: Path, host: str) -> Path:
@@ -35,7 +36,7 @@ def host_dir(build: Path, host: str) -> Path:
 
 
 def test_first_run_creates_five_identities(deployed):
-    build, _, first, _ = deployed
+    build, first = deployed.build, deployed.first
     assert first.rc == 0, first.output[-3000:]
     assert set(first.recap()) == set(HOSTS)
     addresses = set()
@@ -51,7 +52,7 @@ def test_first_run_creates_five_identities(deployed):
 
 
 def test_second_run_changes_nothing(deployed):
-    _, _, _, second = deployed
+    second = deployed.second
     assert second.rc == 0, second.output[-3000:]
     recap = second.recap()
     assert set(recap) == set(HOSTS)
@@ -59,7 +60,7 @@ def test_second_run_changes_nothing(deployed):
 
 
 def test_published_facts_are_public_and_consistent(deployed):
-    build, _, first, _ = deployed
+    build, first = deployed.build, deployed.first
     for host in HOSTS:
         password = (host_dir(build, host) / "secrets" / "authority.password").read_text()
         keystore = json.loads((host_dir(build, host) / "keystore" / "authority.json").read_text())
@@ -84,7 +85,7 @@ def _secrets(build: Path) -> list[str]:
 
 
 def test_no_secret_in_output_or_controller_files(deployed):
-    build, controller, first, second = deployed
+    build, controller, first, second = deployed.build, deployed.controller, deployed.first, deployed.second
     secrets = _secrets(build)
     # Controller-side files: everything the run wrote outside the hosts' own directories.
     controller_files = [p for p in controller.rglob("*") if p.is_file()]
@@ -106,7 +107,7 @@ def test_check_mode_on_a_fresh_inventory_writes_nothing(build_dir):
 
 
 def test_wrong_vault_password_fails_clearly_and_keeps_the_keystore(deployed):
-    build, _, _, _ = deployed
+    build = deployed.build
     keystore = host_dir(build, "gamma-1") / "keystore" / "authority.json"
     before = keystore.read_bytes()
     run = run_playbook("authorities.yml", build, "--limit", "gamma-1", "-e", "authority_password=not-the-password")

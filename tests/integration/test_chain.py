@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,11 +20,11 @@ def chain(tmp_path_factory):
     first = run_playbook("site.yml", build)
     # The chain phase alone, in a new run: it must load the identities itself and change nothing.
     again = run_playbook("chain.yml", build)
-    return build, first, again
+    return SimpleNamespace(build=build, first=first, again=again)
 
 
 def test_manifest_lists_every_authority_in_order(chain):
-    build, first, _ = chain
+    build, first = chain.build, chain.first
     assert first.rc == 0, first.output[-3000:]
     manifest = json.loads((build / "manifest.json").read_text())
     assert [n["name"] for n in manifest["nodes"]] == HOSTS
@@ -36,7 +37,7 @@ def test_manifest_lists_every_authority_in_order(chain):
 
 
 def test_genesis_hash_is_that_of_the_spec_every_node_holds(chain):
-    build, _, _ = chain
+    build = chain.build
     manifest = json.loads((build / "manifest.json").read_text())
     spec = json.loads((build / "chain" / "genesis.json").read_text())
     assert genesis.genesis_hash(spec) == manifest["genesis_hash"]
@@ -53,6 +54,6 @@ def test_genesis_hash_is_that_of_the_spec_every_node_holds(chain):
 
 
 def test_chain_phase_alone_is_idempotent(chain):
-    _, _, again = chain
+    again = chain.again
     assert again.rc == 0, again.output[-3000:]
     assert again.changed_total() == 0, again.recap()

@@ -29,8 +29,8 @@ def test_update_keeps_other_keys_and_merges_contracts(tmp_path):
 
 def test_check_mode_writes_nothing(tmp_path):
     path = tmp_path / 'manifest.json'
-    changed, _, after = manifest.update(str(path), {'chain_id': 1}, check_mode=True)
-    assert changed and json.loads(after)['chain_id'] == 1 and not path.exists()
+    changed, before, after = manifest.update(str(path), {'chain_id': 1}, check_mode=True)
+    assert changed and before == '' and json.loads(after)['chain_id'] == 1 and not path.exists()
 
 
 @pytest.mark.parametrize('nodes, message', [
