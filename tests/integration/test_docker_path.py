@@ -82,19 +82,97 @@ def engine():
 
 
 @pytest.fixture(scope="module")
-def network(engine):
-    """The image built and the scenario's nodes converged; removed again afterwards."""
+def image(engine):
+    """The engine image, built (or found up to date) by scripts/build-engine-image.sh."""
     build = _run(["bash", str(BUILD)], timeout=600)
     assert build.returncode == 0, build.stderr[-3000:]
     tag = build.stdout.strip().splitlines()[-1]
     assert tag.startswith("poa-consortium/ethereumjs:") and not tag.endswith(":latest")
+    return tag
+
+
+@pytest.fixture(scope="module")
+def network(image):
+    """The scenario's nodes converged (molecule converge -s docker); removed again afterwards."""
     try:
         t0 = time.monotonic()
         conv = _molecule("converge")
         assert conv.returncode == 0, conv.stdout[-6000:] + conv.stderr[-3000:]
-        yield {"tag": tag, "converge_s": time.monotonic() - t0}
+        yield {"tag": image, "converge_s": time.monotonic() - t0}
     finally:
         _molecule("cleanup")
+
+
+PROBE_PLAYBOOK = """
+- name: Probe the node role's docker tasks
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+    node_name: docker-path-probe
+    node_engine: ethereumjs
+    node_runtime_dir: /data
+    node_p2p_host: 127.0.42.9
+    node_rpc_host: 127.0.42.9
+    node_rpc_port: 8429
+    node_start_timeout: 60
+    node_command: [--dev=poa, --rpc, --rpcAddr=127.0.42.9, --rpcPort=8429, --port=30429,
+                   --extIP=127.0.42.9, --discDns=false, --discV4=false, --logFile=false,
+                   --dataDir=/data/db]
+  tasks:
+    - name: Run the probe node
+      ansible.builtin.include_role:
+        name: poa.consortium.node
+        tasks_from: "{{ probe_tasks }}"
+"""
+
+
+def _probe(tmp_path: Path, image: str, config_hash: str, tasks: str = "docker") -> subprocess.CompletedProcess:
+    pb = tmp_path / "probe.yml"
+    pb.write_text(PROBE_PLAYBOOK)
+    data = tmp_path / "probe-data"
+    data.mkdir(exist_ok=True)
+    env = {
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".ansible" / "collections"),
+        "ANSIBLE_NOCOLOR": "1",
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+    }
+    extra = json.dumps({"probe_tasks": tasks, "node_container_image": image,
+                        "node_config_hash": config_hash, "node_data_dir": str(data)})
+    return _run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", str(pb),
+                 "-e", extra], timeout=180, env=env)
+
+
+def _container_id(name: str) -> str:
+    out = _run(["docker", "inspect", "--format", "{{.Id}}", name], timeout=30)
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def test_only_a_config_hash_change_recreates_the_container(image, tmp_path):
+    try:
+        first = _probe(tmp_path, image, "a" * 64)
+        assert first.returncode == 0, first.stdout[-4000:]
+        created = _container_id("poa-docker-path-probe")
+        assert created
+        same = _probe(tmp_path, image, "a" * 64)
+        assert same.returncode == 0 and "changed=0" in same.stdout, same.stdout[-4000:]
+        assert _container_id("poa-docker-path-probe") == created
+        changed = _probe(tmp_path, image, "b" * 64)
+        assert changed.returncode == 0 and "changed=1" in changed.stdout, changed.stdout[-4000:]
+        recreated = _container_id("poa-docker-path-probe")
+        assert recreated and recreated != created
+        # the engine answers on its own address after the recreate
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
+        req = urllib.request.Request("http://127.0.42.9:8429", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert "result" in json.load(resp)
+    finally:
+        down = _probe(tmp_path, image, "b" * 64, tasks="docker_down")
+        assert down.returncode == 0, down.stdout[-4000:]
+    assert _container_id("poa-docker-path-probe") == ""
 
 
 def test_nodes_answer_with_the_chain_id_and_see_each_other(network):
@@ -144,3 +222,4 @@ def test_second_converge_changes_nothing(network):
     recap = [line for line in again.stdout.splitlines() if "changed=" in line and "ok=" in line]
     assert recap, again.stdout[-3000:]
     assert all("changed=0" in line for line in recap), "\n".join(recap)
+
