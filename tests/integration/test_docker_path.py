@@ -222,4 +222,3 @@ def test_second_converge_changes_nothing(network):
     recap = [line for line in again.stdout.splitlines() if "changed=" in line and "ok=" in line]
     assert recap, again.stdout[-3000:]
     assert all("changed=0" in line for line in recap), "\n".join(recap)
-
