@@ -19,7 +19,8 @@
 #   POA_ENGINE_SUPPORT_DIR  *.mjs / *.cjs files (engine preloads and helpers, e.g. a node-key
 #                        seeding script) copied into /opt/ethereumjs next to node_modules, so
 #                        they resolve the client's packages (default roles/node/files/ethereumjs,
-#                        if it exists); they are part of the recipe hash
+#                        if it exists); they are part of the recipe hash. When poa-patches.mjs
+#                        is among them, the image preloads it (--import) after bind-host.cjs.
 #   DOCKER_HOST          as for the docker CLI (start the engine with scripts/docker-engine.sh)
 # Options: --print-tag (print the tag and exit), --force (rebuild even when up to date).
 # Prints the image tag as the last line of stdout. Exit codes: 0 ok, 1 usage / missing tool,
@@ -65,6 +66,11 @@ if [ -d "$support_dir" ]; then
   while IFS= read -r -d '' f; do support_files+=("$f"); done \
     < <(find "$support_dir" -maxdepth 1 -type f \( -name '*.mjs' -o -name '*.cjs' \) -print0 | sort -z)
 fi
+# The preloads every engine process gets (the image's NODE_OPTIONS).
+node_options="--require=/opt/ethereumjs/bind-host.cjs"
+for f in "${support_files[@]}"; do
+  if [ "$(basename "$f")" = "poa-patches.mjs" ]; then node_options+=" --import=/opt/ethereumjs/poa-patches.mjs"; fi
+done
 
 # --- 1. the debootstrap root file system, cached --------------------------------------------
 rootfs_tar="$cache_dir/rootfs-$suite-$variant.tar"
@@ -108,6 +114,7 @@ fi
 recipe_hash="$(
   {
     echo "base=$base"
+    echo "node_options=$node_options"
     echo "node=$(sha256sum "$node_bin" | cut -d' ' -f1)"
     sha256sum "$recipe_dir/Dockerfile" "$recipe_dir/package.json" "$recipe_dir/package-lock.json" \
       | cut -d' ' -f1
@@ -140,7 +147,7 @@ start=$SECONDS
 # The classic builder (BuildKit/buildx is not installed); --network none: the engine has no
 # bridge, and nothing in the recipe needs the network.
 DOCKER_BUILDKIT=0 docker build --network none --force-rm \
-  --build-arg "BASE_IMAGE=$base" \
+  --build-arg "BASE_IMAGE=$base" --build-arg "ENGINE_NODE_OPTIONS=$node_options" \
   --label "org.poa-consortium.recipe-hash=$recipe_hash" \
   --label "org.poa-consortium.client-version=$client_version" \
   --label "org.opencontainers.image.version=$client_version-$revision" \
