@@ -15,6 +15,7 @@ import traceback
 try:
     from eth_account import Account
     from web3 import Web3
+    from web3.middleware import ExtraDataToPOAMiddleware
     from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
     HAS_WEB3 = True
     WEB3_IMPORT_ERROR = None
@@ -46,6 +47,8 @@ def connect(rpc_url=None, chain_id=None, timeout=30, provider=None):
             raise RpcError('rpc_url is required (for example http://127.0.0.1:8545)')
         provider = Web3.HTTPProvider(rpc_url, request_kwargs={'timeout': timeout})
     w3 = Web3(provider)
+    # PoA chains (Clique, Aura) carry seals in extraData, longer than web3's mainnet check allows.
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     where = rpc_url or type(provider).__name__
     try:
         actual = int(w3.eth.chain_id)

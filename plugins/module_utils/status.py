@@ -43,6 +43,11 @@ def _int(value):
     return int(str(value), 16) if str(value).startswith('0x') else int(value)
 
 
+def _extra_data(block):
+    """extraData, which web3's PoA middleware renames proofOfAuthorityData."""
+    return _b(block['extraData'] if 'extraData' in block else block['proofOfAuthorityData'])
+
+
 def clique_signer(block):
     """Address that sealed a Clique block, recovered from the 65-byte seal in extraData.
 
@@ -50,7 +55,7 @@ def clique_signer(block):
     keccak of the RLP header with the seal cut off extraData; London and later fields are
     appended when the block has them.
     """
-    extra = _b(block['extraData'])
+    extra = _extra_data(block)
     if len(extra) < CLIQUE_VANITY + CLIQUE_SEAL:
         raise ValueError('block %s has no Clique seal (extraData is %d bytes)' % (block.get('number'), len(extra)))
     fields = [
@@ -73,7 +78,7 @@ def clique_signer(block):
 def block_sealer(block):
     """The authority that sealed ``block``: the Clique seal's signer, else the Aura author (miner)."""
     miner = to_checksum_address(block['miner'])
-    extra = _b(block['extraData'])
+    extra = _extra_data(block)
     if miner == to_checksum_address(ZERO_ADDRESS) and len(extra) >= CLIQUE_VANITY + CLIQUE_SEAL:
         return clique_signer(block)
     return miner

@@ -1,0 +1,250 @@
+// Preload for @ethereumjs/client 0.10.5 (node --import ./poa-patches.mjs cli.js ...)
+// (Binding the p2p sockets to one address is done by bind-host.cjs, loaded with --require.)
+// 1. fork choice: a NewBlock that does not extend our head and announces a higher total
+//    difficulty, or a NewBlockHashes above our head, marks the sending peer as the best
+//    peer, so the client's own sync loop fetches from it and reorgs.
+// 2. sealing gate: do not seal with fewer than POA_SEAL_MIN_PEERS peers, nor while a peer
+//    announced a heavier head that we do not hold yet (seal only on the best known chain).
+// 3. backup order: an out-of-turn signer waits POA_BACKUP_STEP_MS (default 1000) times its
+//    rank after the in-turn signer among the signers allowed to seal, instead of the random
+//    0..n*500 ms wiggle, so two backups never race each other (like Aura's step order).
+// 4. propagation: new blocks go in full to every peer (not to sqrt(peers)), and the static
+//    bootnodes are dialled again every POA_REDIAL_MS (default 10000) while some are missing
+//    (the client dials them once at start only).
+// 5. catch-up: a NewBlock up to POA_GAP_FILL_MAX (default 256) blocks above our head makes us
+//    fetch the missing blocks (plus a few below our head, for a short fork) from that peer and
+//    import them at once, instead of waiting for the next full sync round (tens of seconds).
+// 6. transactions: the block builder runs each tx against a header without a Clique seal and
+//    fails ("extraData must be 97 bytes ..."), so no tx is ever mined; and the fee recipient
+//    is the signer recovered from that seal. Seal the provisional header with the signer key
+//    (the final seal is made again on sealing).
+// 7. eth_estimateGas builds a provisional next block with empty extraData, which the Clique
+//    format check rejects; accept an EMPTY extraData in that check (an imported block with
+//    no seal still fails signature verification in the blockchain).
+// 8. contracts: the EVM refuses to run any code on a PoA chain unless it was given a
+//    `cliqueSigner` function (used by COINBASE), which the client never passes; supply the
+//    one from @ethereumjs/block for every EVM the client creates.
+const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
+const BACKUP_STEP_MS = Number.parseInt(process.env.POA_BACKUP_STEP_MS ?? '1000', 10);
+const REDIAL_MS = Number.parseInt(process.env.POA_REDIAL_MS ?? '10000', 10);
+const GAP_FILL_MAX = BigInt(Number.parseInt(process.env.POA_GAP_FILL_MAX ?? '256', 10));
+const GAP_FILL_BACK = 8n;
+
+const root = new URL('./node_modules/@ethereumjs/client/dist/esm/src/', import.meta.url);
+const { FullEthereumService } = await import(new URL('service/fullethereumservice.js', root));
+const { Miner } = await import(new URL('miner/miner.js', root));
+const { FullSynchronizer } = await import(new URL('sync/fullsync.js', root));
+const { RlpxServer } = await import(new URL('net/server/rlpxserver.js', root));
+
+const sendNewBlock = FullSynchronizer.prototype.sendNewBlock;
+FullSynchronizer.prototype.sendNewBlock = function (block, _peers) {
+  return sendNewBlock.call(this, block, this.pool.peers);
+};
+
+const serverStart = RlpxServer.prototype.start;
+RlpxServer.prototype.start = async function (...args) {
+  const started = await serverStart.apply(this, args);
+  if (started && this.bootnodes.length > 0 && REDIAL_MS > 0) {
+    const timer = setInterval(() => {
+      if (!this.started || this.peers.size >= this.bootnodes.length) return;
+      // peers already in the discovery table are not announced again: dial them directly
+      for (const p of this.dpt.getPeers()) {
+        const id = Buffer.from(p.id).toString('hex');
+        const self = Buffer.from(this.rlpx.id ?? []).toString('hex');
+        if (!this.peers.has(id) && !this.rlpx._peers.has(id) && p.tcpPort && self < id) {
+          this.rlpx
+            .connect({ id: p.id, address: p.address, tcpPort: p.tcpPort })
+            .catch((e) => this.config.logger?.debug(`poa-patches: redial ${id.slice(0, 8)}: ${e.message}`));
+        }
+      }
+      this.bootstrap().catch((e) => this.config.logger?.debug(`poa-patches: redial: ${e.message}`));
+    }, REDIAL_MS);
+    timer.unref();
+  }
+  return started;
+};
+
+function toBigInt(v) {
+  if (typeof v === 'bigint') return v;
+  if (v instanceof Uint8Array) return v.length === 0 ? 0n : BigInt(`0x${Buffer.from(v).toString('hex')}`);
+  return BigInt(v);
+}
+
+const { createBlockFromBytesArray } = await import(
+  new URL('./node_modules/@ethereumjs/block/dist/esm/index.js', import.meta.url)
+);
+
+async function gapFill(service, block, peer) {
+  if (service._poaFilling || !peer.idle) return;
+  const height = service.chain.headers.height;
+  const first = height > GAP_FILL_BACK ? height - GAP_FILL_BACK : 1n;
+  const count = Number(block.header.number - first);
+  if (count <= 0) return;
+  service._poaFilling = true;
+  peer.idle = false;
+  try {
+    const headers = (await peer.eth.getBlockHeaders({ block: first, max: count }))?.[1] ?? [];
+    if (headers.length !== count) return;
+    const bodies = (await peer.eth.getBlockBodies({ hashes: headers.map((h) => h.hash()) }))?.[1] ?? [];
+    if (bodies.length !== count) return;
+    const blocks = headers.map((h, i) =>
+      createBlockFromBytesArray([h.raw(), bodies[i][0], bodies[i][1]], { common: h.common }),
+    );
+    blocks.push(block);
+    await service.chain.putBlocks(blocks);
+    service.config.logger?.info(
+      `poa-patches: caught up blocks ${first}..${block.header.number} from peer ${peer.id.slice(0, 8)}`,
+    );
+  } catch (e) {
+    service.config.logger?.debug(`poa-patches: catch-up failed: ${e.message}`);
+  } finally {
+    peer.idle = true;
+    service._poaFilling = false;
+  }
+}
+
+const { BlockBuilder } = await import(
+  new URL('./node_modules/@ethereumjs/vm/dist/esm/buildBlock.js', import.meta.url)
+);
+const { createBlockHeader, BlockHeader, cliqueSigner } = await import(
+  new URL('./node_modules/@ethereumjs/block/dist/esm/index.js', import.meta.url)
+);
+const { generateCliqueBlockExtraData } = await import(
+  new URL('./node_modules/@ethereumjs/block/dist/esm/consensus/clique.js', import.meta.url)
+);
+const addTransaction = BlockBuilder.prototype.addTransaction;
+BlockBuilder.prototype.addTransaction = function (...args) {
+  const signerKey = this.blockOpts?.cliqueSigner;
+  if (signerKey !== undefined) {
+    // the tx runs against {...headerData, gasUsed}: seal exactly that header, so that the
+    // fee recipient (the recovered Clique signer) is the same as when the block is imported
+    const header = createBlockHeader(
+      { ...this.headerData, gasUsed: this.gasUsed, extraData: new Uint8Array(97) },
+      { ...this.blockOpts, freeze: false, skipConsensusFormatValidation: true },
+    );
+    this.headerData.extraData = generateCliqueBlockExtraData(header, signerKey);
+  }
+  return addTransaction.apply(this, args);
+};
+
+const consensusFormatValidation = BlockHeader.prototype._consensusFormatValidation;
+BlockHeader.prototype._consensusFormatValidation = function (...args) {
+  if (this.common.consensusAlgorithm() === 'clique' && this.extraData.length === 0) return;
+  return consensusFormatValidation.apply(this, args);
+};
+
+const { EVM } = await import(new URL('./node_modules/@ethereumjs/evm/dist/esm/evm.js', import.meta.url));
+Object.defineProperty(EVM.prototype, '_optsCached', {
+  configurable: true,
+  get() {
+    return this._poaOpts;
+  },
+  set(opts) {
+    this._poaOpts = opts?.cliqueSigner === undefined ? { ...opts, cliqueSigner } : opts;
+  },
+});
+
+const handleEth = FullEthereumService.prototype.handleEth;
+FullEthereumService.prototype.handleEth = async function (message, peer) {
+  if (message.name === 'NewBlock' && peer?.eth?.status !== undefined) {
+    try {
+      const [block, announced] = message.data;
+      const head = this.chain.blocks.latest;
+      const extendsHead = Buffer.from(block.header.parentHash).equals(Buffer.from(head.hash()));
+      const claimed = toBigInt(announced) + block.header.difficulty;
+      if (!extendsHead && claimed > this.chain.blocks.td && claimed > peer.eth.status.td) {
+        peer.eth.status.td = claimed;
+        peer.eth.status.bestHash = block.hash();
+        peer.eth.updatedBestHeader = undefined;
+        this.config.logger?.debug(
+          `poa-patches: peer ${peer.id.slice(0, 8)} is ahead (block ${block.header.number}, td ${claimed} > ${this.chain.blocks.td})`,
+        );
+        if (block.header.number - this.chain.headers.height <= GAP_FILL_MAX) {
+          void gapFill(this, block, peer);
+        }
+      }
+    } catch (e) {
+      this.config.logger?.debug(`poa-patches: NewBlock inspection failed: ${e.message}`);
+    }
+  }
+  if (message.name === 'NewBlockHashes' && peer?.eth?.status !== undefined) {
+    try {
+      const height = this.chain.headers.height;
+      let best;
+      for (const [hash, number] of message.data) {
+        if (number > height && (best === undefined || number > best[1])) best = [hash, number];
+      }
+      if (best !== undefined) {
+        // each Clique block adds 1 or 2 to the total difficulty: a lower bound
+        const claimed = this.chain.blocks.td + (best[1] - height);
+        if (claimed > peer.eth.status.td) {
+          peer.eth.status.td = claimed;
+          peer.eth.status.bestHash = best[0];
+          peer.eth.updatedBestHeader = undefined;
+          this.config.logger?.debug(
+            `poa-patches: peer ${peer.id.slice(0, 8)} announced block ${best[1]} above our head ${height}`,
+          );
+        }
+      }
+    } catch (e) {
+      this.config.logger?.debug(`poa-patches: NewBlockHashes inspection failed: ${e.message}`);
+    }
+  }
+  return handleEth.call(this, message, peer);
+};
+
+const assembleBlock = Miner.prototype.assembleBlock;
+Miner.prototype.assembleBlock = async function () {
+  const peers = this.service.pool.peers;
+  const td = this.service.chain.blocks.td;
+  const ahead = [];
+  for (const p of peers) {
+    const st = p.eth?.status;
+    if (st?.td === undefined || st.td <= td) continue;
+    // a peer whose announced head we already hold is not ahead (its td may be overstated)
+    try {
+      await this.service.chain.blockchain.getBlock(st.bestHash);
+    } catch {
+      ahead.push(p);
+    }
+  }
+  if (peers.length < MIN_PEERS || ahead.length > 0) {
+    this.config.logger?.info(
+      `poa-patches: not sealing (peers=${peers.length}/${MIN_PEERS}, peers ahead=${ahead.length}); retry in 1s`,
+    );
+    await this.queueNextAssembly(1000);
+    return;
+  }
+  return assembleBlock.call(this);
+};
+
+const queueNextAssembly = Miner.prototype.queueNextAssembly;
+Miner.prototype.queueNextAssembly = async function (timeout) {
+  if (!this.running || this.config.chainCommon.consensusType() !== 'poa') {
+    return queueNextAssembly.call(this, timeout);
+  }
+  if (this._nextAssemblyTimeoutId) clearTimeout(this._nextAssemblyTimeoutId);
+  let wait = timeout ?? this.period;
+  const [signer] = this.config.accounts[0];
+  const number = this.service.chain.blocks.latest.header.number + 1n;
+  const signers = this.service.chain.blockchain.consensus.cliqueActiveSigners(number);
+  const mine = signers.findIndex((a) => a.equals(signer));
+  if (mine >= 0 && signers.length > 0) {
+    // rank among the signers allowed to seal this block (Clique: not in the last
+    // floor(n/2) blocks), counted from the in-turn signer
+    const consensus = this.service.chain.blockchain.consensus;
+    const limit = BigInt(consensus.cliqueSignerLimit(number));
+    const recent = (consensus._cliqueLatestBlockSigners ?? [])
+      .filter(([n]) => n > number - limit && n < number)
+      .map(([, a]) => a);
+    const inTurn = Number(number % BigInt(signers.length));
+    let rank = 0;
+    for (let k = 0; k < signers.length; k++) {
+      const idx = (inTurn + k) % signers.length;
+      if (idx === mine) break;
+      if (!recent.some((a) => a.equals(signers[idx]))) rank++;
+    }
+    wait += rank * BACKUP_STEP_MS;
+  }
+  this._nextAssemblyTimeoutId = setTimeout(this.assembleBlock.bind(this), wait);
+};
