@@ -5,9 +5,12 @@
 #   1. a Debian bookworm minbase root file system from debootstrap, cached as a tarball under
 #      $POA_CACHE_DIR (debootstrap runs once per machine, ~45 s);
 #   2. that tarball imported as the base image poa-consortium/debian-base:bookworm-minbase-<sha12>;
-#   3. docker/ethereumjs/Dockerfile on top of it: the host's Node.js binary, an `npm ci` of
-#      docker/ethereumjs/package-lock.json (the whole npm tree pinned by integrity hash) and
-#      bind-host.cjs (p2p sockets on $POA_BIND_HOST instead of 0.0.0.0).
+#   3. docker/ethereumjs/Dockerfile on top of it: the host's Node.js binary, an `npm ci` of the
+#      engine files' package-lock.json (the whole npm tree pinned by integrity hash) and their
+#      *.cjs / *.mjs (bind-host.cjs: p2p sockets on $POA_BIND_HOST instead of 0.0.0.0;
+#      poa-patches.mjs, preloaded when present; set-nodekey.mjs, a helper).
+# The engine files are the ones the process mode installs, roles/node/files/ethereumjs/, so both
+# modes run the same npm tree and preloads; docker/ethereumjs/ holds a fallback set.
 # The image carries the label org.poa-consortium.recipe-hash; a run whose recipe hashes the same
 # does nothing, a changed recipe (any file in docker/ethereumjs, Node.js binary, base) rebuilds.
 #
@@ -16,11 +19,12 @@
 #   POA_IMAGE_REPO       image repository (default poa-consortium/ethereumjs)
 #   POA_IMAGE_REVISION   the <revision> of the tag (default from docker/ethereumjs/REVISION)
 #   POA_NODE_BINARY      the Node.js binary copied into the image (default: `command -v node`)
-#   POA_ENGINE_SUPPORT_DIR  *.mjs / *.cjs files (engine preloads and helpers, e.g. a node-key
-#                        seeding script) copied into /opt/ethereumjs next to node_modules, so
-#                        they resolve the client's packages (default roles/node/files/ethereumjs,
-#                        if it exists); they are part of the recipe hash. When poa-patches.mjs
-#                        is among them, the image preloads it (--import) after bind-host.cjs.
+#   POA_ENGINE_FILES_DIR the engine files: package.json, package-lock.json, bind-host.cjs and
+#                        any other *.mjs / *.cjs, copied to /opt/ethereumjs next to node_modules
+#                        so their imports resolve the client's packages (default
+#                        roles/node/files/ethereumjs when it has a package-lock.json, else
+#                        docker/ethereumjs). When poa-patches.mjs is among them, the image
+#                        preloads it (--import) after bind-host.cjs.
 #   DOCKER_HOST          as for the docker CLI (start the engine with scripts/docker-engine.sh)
 # Options: --print-tag (print the tag and exit), --force (rebuild even when up to date).
 # Prints the image tag as the last line of stdout. Exit codes: 0 ok, 1 usage / missing tool,
@@ -48,8 +52,19 @@ for arg in "$@"; do
   esac
 done
 
-client_version="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dependencies"]["@ethereumjs/client"])' "$recipe_dir/package.json")"
-[[ "$client_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die 1 "docker/ethereumjs/package.json must pin @ethereumjs/client exactly (found '$client_version')"
+engine_dir="${POA_ENGINE_FILES_DIR:-}"
+if [ -z "$engine_dir" ]; then
+  if [ -f "$root/roles/node/files/ethereumjs/package-lock.json" ]; then
+    engine_dir="$root/roles/node/files/ethereumjs"
+  else
+    engine_dir="$recipe_dir"
+  fi
+fi
+for f in package.json package-lock.json bind-host.cjs; do
+  [ -f "$engine_dir/$f" ] || die 1 "the engine files in $engine_dir lack $f"
+done
+client_version="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dependencies"]["@ethereumjs/client"])' "$engine_dir/package.json")"
+[[ "$client_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die 1 "$engine_dir/package.json must pin @ethereumjs/client exactly (found '$client_version')"
 revision="${POA_IMAGE_REVISION:-$(tr -d '[:space:]' <"$recipe_dir/REVISION")}"
 tag="$repo:$client_version-$revision"
 if [ "$print_tag" -eq 1 ]; then echo "$tag"; exit 0; fi
@@ -60,12 +75,9 @@ node_bin="${POA_NODE_BINARY:-$(command -v node || true)}"
 [ -x "$node_bin" ] || die 1 "no Node.js binary found (install nodejs or set POA_NODE_BINARY)"
 node_bin="$(readlink -f "$node_bin")"
 command -v npm >/dev/null || die 1 "npm is missing (it runs on the host to fill /opt/ethereumjs)"
-support_dir="${POA_ENGINE_SUPPORT_DIR:-$root/roles/node/files/ethereumjs}"
-support_files=("$recipe_dir/bind-host.cjs")
-if [ -d "$support_dir" ]; then
-  while IFS= read -r -d '' f; do support_files+=("$f"); done \
-    < <(find "$support_dir" -maxdepth 1 -type f \( -name '*.mjs' -o -name '*.cjs' \) -print0 | sort -z)
-fi
+support_files=()
+while IFS= read -r -d '' f; do support_files+=("$f"); done \
+  < <(find "$engine_dir" -maxdepth 1 -type f \( -name '*.mjs' -o -name '*.cjs' \) -print0 | sort -z)
 # The preloads every engine process gets (the image's NODE_OPTIONS).
 node_options="--require=/opt/ethereumjs/bind-host.cjs"
 for f in "${support_files[@]}"; do
@@ -116,7 +128,7 @@ recipe_hash="$(
     echo "base=$base"
     echo "node_options=$node_options"
     echo "node=$(sha256sum "$node_bin" | cut -d' ' -f1)"
-    sha256sum "$recipe_dir/Dockerfile" "$recipe_dir/package.json" "$recipe_dir/package-lock.json" \
+    sha256sum "$recipe_dir/Dockerfile" "$engine_dir/package.json" "$engine_dir/package-lock.json" \
       | cut -d' ' -f1
     for f in "${support_files[@]}"; do echo "support $(basename "$f") $(sha256sum "$f" | cut -d' ' -f1)"; done
   } | sha256sum | cut -d' ' -f1
@@ -136,8 +148,8 @@ mkdir -p "$ctx/support"
 cp "${support_files[@]}" "$ctx/support/"
 cp "$node_bin" "$ctx/node"
 mkdir -p "$ctx/opt-ethereumjs"
-cp "$recipe_dir/package.json" "$recipe_dir/package-lock.json" "$ctx/opt-ethereumjs/"
-log "npm ci @ethereumjs/client@$client_version"
+cp "$engine_dir/package.json" "$engine_dir/package-lock.json" "$ctx/opt-ethereumjs/"
+log "npm ci @ethereumjs/client@$client_version (engine files: $engine_dir)"
 mkdir -p "$cache_dir/npm"
 (cd "$ctx/opt-ethereumjs" && npm ci --omit=dev --no-audit --no-fund --loglevel=error \
     --cache "$cache_dir/npm" >&2) || die 4 "npm ci failed in the build context"
