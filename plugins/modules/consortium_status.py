@@ -44,6 +44,12 @@ options:
     description: Timeout in seconds of each JSON-RPC request.
     type: float
     default: 5
+  wait:
+    description:
+      - Seconds to keep checking until the consortium is healthy, for a network that has just started (peers
+        connecting, every authority's first turn to seal). V(0) checks once.
+    type: float
+    default: 0
   fail_on_problems:
     description: Fail when a node is sick. With V(false), report the problems and succeed.
     type: bool
@@ -84,6 +90,8 @@ table:
   elements: str
 """
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.poa.consortium.plugins.module_utils import status
@@ -98,6 +106,7 @@ def main():
             window=dict(type='int'),
             advance_timeout=dict(type='float', default=30),
             rpc_timeout=dict(type='float', default=5),
+            wait=dict(type='float', default=0),
             fail_on_problems=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
@@ -112,12 +121,17 @@ def main():
     missing = [k for k in ('nodes', 'chain_id', 'genesis_hash') if k not in manifest]
     if missing:
         module.fail_json(msg='manifest %s lacks %s: run the chain and node phases first' % (p['manifest'], ', '.join(missing)))
-    try:
-        rows, problems = status.check(manifest['nodes'], manifest['chain_id'], manifest['genesis_hash'],
-                                      expected_peers=p['expected_peers'], window=p['window'],
-                                      advance_timeout=p['advance_timeout'], timeout=p['rpc_timeout'])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
+    deadline = time.monotonic() + p['wait']
+    while True:
+        try:
+            rows, problems = status.check(manifest['nodes'], manifest['chain_id'], manifest['genesis_hash'],
+                                          expected_peers=p['expected_peers'], window=p['window'],
+                                          advance_timeout=p['advance_timeout'], timeout=p['rpc_timeout'])
+        except ValueError as exc:
+            module.fail_json(msg=str(exc))
+        if not problems or time.monotonic() >= deadline:
+            break
+        time.sleep(1)
     result = dict(changed=False, nodes=rows, problems=problems, table=status.table(rows))
     if problems and p['fail_on_problems']:
         module.fail_json(msg='consortium unhealthy: ' + '; '.join(problems), **result)

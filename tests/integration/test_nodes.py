@@ -1,0 +1,146 @@
+"""A whole local consortium: 5 ethereumjs authorities under supervisord, checked over JSON-RPC.
+
+Bring-up, idempotent re-run, and the faults of issue 4: a stopped authority, its restart, a
+crashed node, a half-deployed consortium, and a node fed a foreign chain spec.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from web3 import Web3
+from web3.middleware import ExtraDataToPOAMiddleware
+
+from conftest import ROOT, run_playbook
+
+from ansible_collections.poa.consortium.plugins.module_utils import status
+
+HOSTS = ["alpha-1", "alpha-2", "beta-1", "beta-2", "gamma-1"]
+VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+
+
+def w3_of(url: str) -> Web3:
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 5}))
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    return w3
+
+
+def supervisorctl(build: Path, host: str, *args: str) -> subprocess.CompletedProcess:
+    conf = build / "hosts" / host / "supervisor" / "supervisord.conf"
+    return subprocess.run([str(VENV_BIN / "supervisorctl"), "-c", str(conf), *args],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception:  # pylint: disable=broad-except
+            pass  # a node still starting answers nothing: try again
+        time.sleep(1)
+    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+
+
+@pytest.fixture(scope="module")
+def consortium(tmp_path_factory):
+    build = tmp_path_factory.mktemp("nodes") / "build"
+    build.mkdir()
+    started = time.monotonic()
+    up = run_playbook("site.yml", build)
+    elapsed = time.monotonic() - started
+    manifest = json.loads((build / "manifest.json").read_text()) if (build / "manifest.json").exists() else {}
+    yield SimpleNamespace(build=build, up=up, elapsed=elapsed, manifest=manifest)
+    run_playbook("down.yml", build)
+
+
+def nodes_by_name(consortium):
+    return {n["name"]: n for n in consortium.manifest["nodes"]}
+
+
+def test_up_brings_five_peered_sealing_nodes(consortium):
+    assert consortium.up.rc == 0, consortium.up.output[-4000:]
+    # The status table is printed at the end of the run.
+    assert "last sealed" in consortium.up.output
+    rows, problems = status.check(consortium.manifest["nodes"], consortium.manifest["chain_id"],
+                                  consortium.manifest["genesis_hash"], advance_timeout=20)
+    assert problems == []
+    assert [r["peers"] for r in rows] == [4] * 5
+    assert all(r["last_sealed"] is not None for r in rows)
+    # Every node reports the genesis hash we computed from the spec, and the same head hash.
+    for node in consortium.manifest["nodes"]:
+        w3 = w3_of(node["rpc_url"])
+        assert "0x" + bytes(w3.eth.get_block(0)["hash"]).hex() == consortium.manifest["genesis_hash"]
+        assert w3.eth.chain_id == consortium.manifest["chain_id"]
+
+
+def test_rerun_changes_nothing(consortium):
+    again = run_playbook("site.yml", consortium.build)
+    assert again.rc == 0, again.output[-3000:]
+    assert again.changed_total() == 0, again.recap()
+
+
+def test_stopped_authority_does_not_stop_the_chain_and_catches_up(consortium):
+    nodes = nodes_by_name(consortium)
+    watcher = w3_of(nodes["alpha-1"]["rpc_url"])
+    assert "stopped" in supervisorctl(consortium.build, "gamma-1", "stop", "gamma-1").stdout
+    with pytest.raises(Exception):
+        w3_of(nodes["gamma-1"]["rpc_url"]).eth.block_number
+    head = watcher.eth.block_number
+    # 4 of 5 signers keep sealing: at least 4 more blocks within 30 s (2 s period).
+    wait_for(lambda: watcher.eth.block_number >= head + 4, 30, "blocks without gamma-1")
+    assert "started" in supervisorctl(consortium.build, "gamma-1", "start", "gamma-1").stdout
+    gamma = w3_of(nodes["gamma-1"]["rpc_url"])
+    wait_for(lambda: gamma.eth.block_number >= watcher.eth.block_number - 1, 60, "gamma-1 to catch up")
+    wait_for(lambda: gamma.net.peer_count == 4, 60, "gamma-1 to have 4 peers again")
+
+
+def test_crashed_node_is_restarted_by_the_supervisor(consortium):
+    nodes = nodes_by_name(consortium)
+    pid = int(supervisorctl(consortium.build, "beta-2", "pid", "beta-2").stdout.strip())
+    os.kill(pid, signal.SIGKILL)
+    new_pid = wait_for(lambda: (lambda p: p if p.isdigit() and int(p) not in (0, pid) else None)(
+        supervisorctl(consortium.build, "beta-2", "pid", "beta-2").stdout.strip()), 30, "a new beta-2 process")
+    assert int(new_pid) != pid
+    beta = w3_of(nodes["beta-2"]["rpc_url"])
+    watcher = w3_of(nodes["alpha-1"]["rpc_url"])
+    wait_for(lambda: beta.eth.block_number >= watcher.eth.block_number - 1, 60, "beta-2 to catch up")
+
+
+def test_half_deployed_consortium_converges(consortium):
+    build = consortium.build
+    # beta-1's supervisor and node are gone; alpha-2's supervisor configuration was lost.
+    assert supervisorctl(build, "beta-1", "shutdown").returncode == 0
+    wait_for(lambda: not (build / "hosts" / "beta-1" / "supervisor" / "supervisord.pid").exists(), 40, "beta-1 down")
+    (build / "hosts" / "alpha-2" / "supervisor" / "supervisord.conf").unlink()
+    run = run_playbook("nodes.yml", build)
+    assert run.rc == 0, run.output[-3000:]
+    recap = run.recap()
+    assert recap["beta-1"]["changed"] > 0 and recap["alpha-2"]["changed"] > 0
+    assert recap["gamma-1"]["changed"] == 0
+    check = run_playbook("status.yml", build, "-e", "status_advance_timeout=30")
+    assert check.rc == 0, check.output[-3000:]
+
+
+def test_node_with_a_foreign_chain_spec_refuses_to_start(consortium):
+    build = consortium.build
+    spec_path = build / "hosts" / "gamma-1" / "chain" / "genesis.json"
+    original = spec_path.read_text()
+    spec = json.loads(original)
+    spec["timestamp"] = "0x1"  # a different genesis block
+    spec_path.write_text(json.dumps(spec))
+    try:
+        run = run_playbook("nodes.yml", build, "--limit", "gamma-1")
+        assert run.rc != 0
+        assert "Refusing to start gamma-1" in run.output
+        assert consortium.manifest["genesis_hash"] in run.output
+    finally:
+        spec_path.write_text(original)
