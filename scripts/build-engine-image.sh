@@ -10,7 +10,7 @@
 #      *.cjs / *.mjs (bind-host.cjs: p2p sockets on $POA_BIND_HOST instead of 0.0.0.0;
 #      poa-patches.mjs, preloaded when present; set-nodekey.mjs, a helper).
 # The engine files are the ones the process mode installs, roles/node/files/ethereumjs/, so both
-# modes run the same npm tree and preloads; docker/ethereumjs/ holds a fallback set.
+# modes run the same npm tree and preloads.
 # The image carries the label org.poa-consortium.recipe-hash; a run whose recipe hashes the same
 # does nothing, a changed recipe (any file in docker/ethereumjs, Node.js binary, base) rebuilds.
 #
@@ -22,9 +22,8 @@
 #   POA_ENGINE_FILES_DIR the engine files: package.json, package-lock.json, bind-host.cjs and
 #                        any other *.mjs / *.cjs, copied to /opt/ethereumjs next to node_modules
 #                        so their imports resolve the client's packages (default
-#                        roles/node/files/ethereumjs when it has a package-lock.json, else
-#                        docker/ethereumjs). When poa-patches.mjs is among them, the image
-#                        preloads it (--import) after bind-host.cjs.
+#                        roles/node/files/ethereumjs). When poa-patches.mjs is among them, the
+#                        image preloads it (--import) after bind-host.cjs.
 #   DOCKER_HOST          as for the docker CLI (start the engine with scripts/docker-engine.sh)
 # Options: --print-tag (print the tag and exit), --force (rebuild even when up to date).
 # Prints the image tag as the last line of stdout. Exit codes: 0 ok, 1 usage / missing tool,
@@ -52,14 +51,7 @@ for arg in "$@"; do
   esac
 done
 
-engine_dir="${POA_ENGINE_FILES_DIR:-}"
-if [ -z "$engine_dir" ]; then
-  if [ -f "$root/roles/node/files/ethereumjs/package-lock.json" ]; then
-    engine_dir="$root/roles/node/files/ethereumjs"
-  else
-    engine_dir="$recipe_dir"
-  fi
-fi
+engine_dir="${POA_ENGINE_FILES_DIR:-$root/roles/node/files/ethereumjs}"
 for f in package.json package-lock.json bind-host.cjs; do
   [ -f "$engine_dir/$f" ] || die 1 "the engine files in $engine_dir lack $f"
 done
