@@ -12,7 +12,7 @@
 # The engine files are the ones the process mode installs, roles/node/files/ethereumjs/, so both
 # modes run the same npm tree and preloads.
 # The image carries the label org.poa-consortium.recipe-hash; a run whose recipe hashes the same
-# does nothing, a changed recipe (any file in docker/ethereumjs, Node.js binary, base) rebuilds.
+# does nothing; a changed recipe (Dockerfile, engine files, Node.js binary, base) rebuilds the tag.
 #
 # Environment:
 #   POA_CACHE_DIR        rootfs and npm cache (default /var/cache/poa-consortium)
