@@ -24,6 +24,10 @@
 // 8. contracts: the EVM refuses to run any code on a PoA chain unless it was given a
 //    `cliqueSigner` function (used by COINBASE), which the client never passes; supply the
 //    one from @ethereumjs/block for every EVM the client creates.
+// 10. eth_estimateGas returns the gas the call *used*, with no search for the gas it *needs*:
+//    nested calls (the 63/64 rule) and refunds then make a transaction sent with that limit
+//    run out of gas (the iExec SDK's `account deposit` = RLC.approveAndCall -> hub reverted).
+//    Pad the estimate by POA_ESTIMATE_PAD_PERCENT (default 30), capped at the block gas limit.
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
 const BACKUP_STEP_MS = Number.parseInt(process.env.POA_BACKUP_STEP_MS ?? '1000', 10);
 const REDIAL_MS = Number.parseInt(process.env.POA_REDIAL_MS ?? '10000', 10);
@@ -247,4 +251,16 @@ Miner.prototype.queueNextAssembly = async function (timeout) {
     wait += rank * BACKUP_STEP_MS;
   }
   this._nextAssemblyTimeoutId = setTimeout(this.assembleBlock.bind(this), wait);
+};
+
+// 10. eth_estimateGas: pad the gas used into a gas limit that suffices (see the header).
+const ESTIMATE_PAD_PERCENT = BigInt(Number.parseInt(process.env.POA_ESTIMATE_PAD_PERCENT ?? '30', 10));
+const { Eth } = await import(new URL('rpc/modules/eth.js', root));
+const estimateGas = Eth.prototype.estimateGas;
+Eth.prototype.estimateGas = async function (params) {
+  const used = BigInt(await estimateGas.call(this, params));
+  const limit = this._chain.headers.latest?.gasLimit ?? 0n;
+  let padded = used + (used * ESTIMATE_PAD_PERCENT) / 100n;
+  if (limit > 0n && padded > limit) padded = limit > used ? limit : used;
+  return `0x${padded.toString(16)}`;
 };
