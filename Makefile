@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 INVENTORY ?= inventories/local
 
-.PHONY: setup up down test units sanity lint integration bench build
+.PHONY: setup up down test units sanity lint integration molecule bench build
 
 setup:
 	@bash scripts/setup.sh
@@ -31,6 +31,9 @@ lint: setup
 
 integration: setup
 	bash scripts/test.sh integration
+
+molecule: setup
+	bash scripts/test.sh molecule
 
 bench: setup
 	bash scripts/bench.sh

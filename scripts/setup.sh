@@ -31,6 +31,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Third-party collections (community.docker) offline from the pinned ansible wheel.
+bash scripts/install-collections.sh >/dev/null
+
 # npm packages (pinned in package.json / package-lock.json), installed by name from the registry.
 if [ -f package.json ]; then
   npm_want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"

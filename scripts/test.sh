@@ -40,8 +40,13 @@ stage_integration() {
   python -m pytest -q tests/integration
 }
 
+# The Docker path for real: molecule's docker scenario (engine, local image, 3 containers).
+stage_molecule() {
+  (cd "$root" && molecule test -s docker)
+}
+
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(units sanity lint integration)
+[ ${#stages[@]} -gt 0 ] || stages=(units sanity lint integration molecule)
 for s in "${stages[@]}"; do
   echo "=== stage: $s"
   "stage_$s"
