@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: empty state -> verified 5-node consortium on inventories/local, and a no-op re-run.
 
 Prints the wall time of
@@ -42,7 +41,7 @@ def main() -> int:
         build = Path(tmp) / "build"
         build.mkdir()
         try:
-            up, _ = play("playbooks/site.yml", build, "--skip-tags", "contracts")
+            up = play("playbooks/site.yml", build, "--skip-tags", "contracts")[0]
             noop, recap = play("playbooks/site.yml", build, "--skip-tags", "contracts")
             changed = sum(r[1] for r in recap.values())
             # Same number of tasks per host as the no-op run executed (ok + skipped).
@@ -56,7 +55,7 @@ def main() -> int:
                 + "".join(noop_task.format(i) for i in range(per_host))
                 + "- name: Plain no-op tasks on the controller\n  hosts: localhost\n  gather_facts: false\n  tasks:\n"
                 + "".join(noop_task.format(i) for i in range(on_localhost)))
-            base, _ = play(str(plain), build)
+            base = play(str(plain), build)[0]
         finally:
             play("playbooks/down.yml", build)
     ratio = noop / base if base else float("inf")

@@ -107,8 +107,12 @@ def test_crashed_node_is_restarted_by_the_supervisor(consortium):
     nodes = nodes_by_name(consortium)
     pid = int(supervisorctl(consortium.build, "beta-2", "pid", "beta-2").stdout.strip())
     os.kill(pid, signal.SIGKILL)
-    new_pid = wait_for(lambda: (lambda p: p if p.isdigit() and int(p) not in (0, pid) else None)(
-        supervisorctl(consortium.build, "beta-2", "pid", "beta-2").stdout.strip()), 30, "a new beta-2 process")
+
+    def restarted_pid():
+        text = supervisorctl(consortium.build, "beta-2", "pid", "beta-2").stdout.strip()
+        return text if text.isdigit() and int(text) not in (0, pid) else None
+
+    new_pid = wait_for(restarted_pid, 30, "a new beta-2 process")
     assert int(new_pid) != pid
     beta = w3_of(nodes["beta-2"]["rpc_url"])
     watcher = w3_of(nodes["alpha-1"]["rpc_url"])
