@@ -82,6 +82,16 @@ def test_up_brings_five_peered_sealing_nodes(consortium):
         assert w3.eth.chain_id == consortium.manifest["chain_id"]
 
 
+def test_poco_is_deployed_on_the_consortium_and_recorded(consortium):
+    contracts = consortium.manifest["contracts"]
+    assert {"poco_hub", "rlc", "poco_AppRegistry", "poco_DatasetRegistry", "poco_WorkerpoolRegistry"} <= set(contracts)
+    w3 = w3_of(consortium.manifest["nodes"][-1]["rpc_url"])
+    for name, record in contracts.items():
+        assert set(record) >= {"address", "tx_hash", "block", "code_hash"}, name
+        code = bytes(w3.eth.get_code(record["address"]))
+        assert code and "0x" + Web3.keccak(code).hex().removeprefix("0x") == record["code_hash"], name
+
+
 def test_rerun_changes_nothing(consortium):
     again = run_playbook("site.yml", consortium.build)
     assert again.rc == 0, again.output[-3000:]
