@@ -28,6 +28,10 @@
 //    nested calls (the 63/64 rule) and refunds then make a transaction sent with that limit
 //    run out of gas (the iExec SDK's `account deposit` = RLC.approveAndCall -> hub reverted).
 //    Pad the estimate by POA_ESTIMATE_PAD_PERCENT (default 30), capped at the block gas limit.
+// 11. txpool: blocks imported through the catch-up and sync paths do not always drop their
+//     transactions from the pool; a stale lower nonce left there makes the miner skip every
+//     later transaction of that account ("skipped byNonce=17": a PoCo deployment stalled).
+//     Before selecting transactions, drop those whose nonce is below the account's nonce.
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
 const BACKUP_STEP_MS = Number.parseInt(process.env.POA_BACKUP_STEP_MS ?? '1000', 10);
 const REDIAL_MS = Number.parseInt(process.env.POA_REDIAL_MS ?? '10000', 10);
@@ -263,4 +267,21 @@ Eth.prototype.estimateGas = async function (params) {
   let padded = used + (used * ESTIMATE_PAD_PERCENT) / 100n;
   if (limit > 0n && padded > limit) padded = limit > used ? limit : used;
   return `0x${padded.toString(16)}`;
+};
+
+// 11. txpool: drop transactions already below their account's nonce before selecting.
+const { TxPool } = await import(new URL('service/txpool.js', root));
+const { Address, hexToBytes } = await import(
+  new URL('./node_modules/@ethereumjs/util/dist/esm/index.js', import.meta.url)
+);
+const txsByPriceAndNonce = TxPool.prototype.txsByPriceAndNonce;
+TxPool.prototype.txsByPriceAndNonce = async function (vm, opts) {
+  for (const [address, objects] of [...this.pool]) {
+    const account = await vm.stateManager.getAccount(new Address(hexToBytes(`0x${address}`)));
+    const nonce = account?.nonce ?? 0n;
+    for (const obj of objects) {
+      if (obj.tx.nonce < nonce) this.removeByHash(obj.hash, obj.tx);
+    }
+  }
+  return txsByPriceAndNonce.call(this, vm, opts);
 };
