@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import traceback
+
+from ansible_collections.poa.consortium.plugins.module_utils import fileio
+from ansible_collections.poa.consortium.plugins.module_utils.manifest import dumps as manifest_dumps
 
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import (  # pylint: disable=unused-import
     HAS_WEB3, WEB3_IMPORT_ERROR, RevertError, RpcError, create_address, decode_revert, describe_revert, revert_data,
@@ -375,25 +377,13 @@ def read_manifest(path):
 
 
 def write_manifest(path, data):
-    """Write atomically: temp file in the same directory, fsync, rename. Keeps the file mode."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    mode = None
-    if os.path.exists(path):
-        mode = os.stat(path).st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    """Write atomically, in the manifest's canonical layout (manifest.dumps). Keeps the file mode."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write('\n')
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        fileio.atomic_write(path, manifest_dumps(data).encode('utf-8'), mode=mode)
+    except fileio.FileWriteError as exc:
+        raise ContractError('manifest %s: %s' % (path, exc))
 
 
 class Manifest:
