@@ -1,6 +1,7 @@
 """Helpers for integration tests: real ansible-playbook runs against inventories/local."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_INVENTORY = ROOT / "inventories" / "local"
+IEXEC_BIN = os.environ.get("IEXEC_BIN") or str(ROOT / "node_modules" / ".bin" / "iexec")
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -50,3 +52,50 @@ def build_dir(tmp_path: Path) -> Path:
     d = tmp_path / "build"
     d.mkdir()
     return d
+
+
+class IexecSdk:
+    """The iExec SDK CLI (npm iexec 9.0.1, installed by set-up) in a work dir whose chain.json
+    names our chain: its id, an RPC URL and our hub. A fresh wallet is created in the work dir."""
+
+    def __init__(self, work: Path, chain_id: int, rpc_url: str, hub: str):
+        work.mkdir(parents=True, exist_ok=True)
+        self.work = work
+        assert self.run("init", "--skip-wallet", "--force")["ok"]
+        # `iexec init` writes its own chain.json: replace it with the custom chain
+        (work / "chain.json").write_text(json.dumps({"default": "consortium", "chains": {"consortium": {
+            "id": str(chain_id), "host": rpc_url, "hub": hub}}}))
+        self.auth = ["--password", "pw", "--keystoredir", str(work / "wallet")]
+        self.wallet = self.run("wallet", "create", *self.auth, "--force")
+        self.address = "0x" + self.wallet["address"].removeprefix("0x")
+
+    def run(self, *args: str) -> dict:
+        """Run one SDK command with --raw and return its JSON answer."""
+        proc = subprocess.run([IEXEC_BIN, *args, "--raw"], cwd=self.work, capture_output=True, text=True,
+                              timeout=300, check=False)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        assert lines, f"iexec {' '.join(args)}: rc {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        return json.loads(lines[-1])
+
+    def use_hub(self, registries: dict[str, str]) -> None:
+        """What a new user does on a hub: check the wallet (1 ether and 500 RLC given to it
+        beforehand), stake 100 RLC, read the categories, then deploy an app, a dataset and a
+        workerpool and read each back. Asserts on what the SDK reports."""
+        auth = self.auth
+        shown = self.run("wallet", "show", *auth)
+        assert shown["balance"]["RLC"] == "500.0" and shown["balance"]["ether"] == "1.0", shown
+        assert self.run("account", "show", *auth)["balance"]["stake"] == "0"
+        # deposit = RLC.approveAndCall(hub): exercises the token <-> hub wiring of token mode
+        assert self.run("account", "deposit", "100", *auth)["ok"]
+        assert self.run("account", "show", *auth)["balance"]["stake"] == "100"
+        assert self.run("category", "count")["count"] == "5"
+        assert self.run("category", "show", "4")["category"]["name"] == "XL"
+        for kind in ("app", "dataset", "workerpool"):
+            assert self.run(kind, "init", *auth)["ok"]
+            deployed = self.run(kind, "deploy", *auth)
+            assert deployed["ok"] and deployed["address"], deployed
+            shown = self.run(kind, "show", "0", *auth)
+            assert shown["address"] == deployed["address"]
+            assert shown[kind]["owner"].lower() == self.address.lower()
+            assert shown[kind]["registry"].lower() == registries[kind].lower(), (kind, shown)
+            assert self.run(kind, "count", *auth)["count"] == "1"

@@ -17,9 +17,9 @@ import pytest
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
-from conftest import ROOT, run_playbook
+from conftest import IEXEC_BIN, ROOT, IexecSdk, run_playbook
 
-from ansible_collections.poa.consortium.plugins.module_utils import status
+from ansible_collections.poa.consortium.plugins.module_utils import contracts, rpc, status
 
 HOSTS = ["alpha-1", "alpha-2", "beta-1", "beta-2", "gamma-1"]
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
@@ -90,6 +90,24 @@ def test_poco_is_deployed_on_the_consortium_and_recorded(consortium):
         assert set(record) >= {"address", "tx_hash", "block", "code_hash"}, name
         code = bytes(w3.eth.get_code(record["address"]))
         assert code and "0x" + Web3.keccak(code).hex().removeprefix("0x") == record["code_hash"], name
+
+
+@pytest.mark.skipif(not os.path.exists(IEXEC_BIN), reason="iExec SDK 9.0.1 not found (set-up installs it; or set IEXEC_BIN)")
+def test_iexec_sdk_uses_poco_on_the_consortium(consortium, tmp_path):
+    """The iExec SDK, on the last node's RPC (not the deployer's), stakes RLC and deploys an app,
+    a dataset and a workerpool through the hub that make up deployed on the consortium."""
+    manifest = consortium.manifest
+    node = manifest["nodes"][-1]
+    deployer_dir = consortium.build / "hosts" / "alpha-1"
+    w3 = rpc.connect(node["rpc_url"], manifest["chain_id"])
+    signer = rpc.Signer(w3, rpc.load_keystore_account(str(deployer_dir / "keystore" / "authority.json"),
+                                                      str(deployer_dir / "secrets" / "authority.password")))
+    found = manifest["contracts"]
+    sdk = IexecSdk(tmp_path / "sdk", manifest["chain_id"], node["rpc_url"], found["poco_hub"]["address"])
+    user = contracts.to_checksum_address(sdk.address)
+    contracts.ensure_funded(w3, signer, [{"address": user, "balance": 10 ** 18}])
+    contracts.ensure_funded(w3, signer, [{"address": user, "balance": 500 * 10 ** 9}], token=found["rlc"]["address"])
+    sdk.use_hub({kind: found[f"poco_{kind.capitalize()}Registry"]["address"] for kind in ("app", "dataset", "workerpool")})
 
 
 def test_rerun_changes_nothing(consortium):

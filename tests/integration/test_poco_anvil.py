@@ -23,6 +23,8 @@ import pytest
 
 from eth_account import Account
 
+from conftest import IEXEC_BIN, IexecSdk
+
 from ansible_collections.poa.consortium.plugins.module_utils import contracts as c
 from ansible_collections.poa.consortium.plugins.module_utils import poco, rpc
 
@@ -255,49 +257,16 @@ def test_chain_reset_is_reported(tmp_path, deployer):
                          boost=False)
 
 
-IEXEC = _first(os.environ.get('IEXEC_BIN'), os.path.join(NODE_MODULES, '.bin', 'iexec'))
-
-
-def iexec(cwd, *args):
-    """Run the iExec SDK CLI with --raw and return its JSON answer."""
-    proc = subprocess.run([IEXEC, *args, '--raw'], cwd=str(cwd), capture_output=True, text=True, timeout=300, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith('{')]
-    assert lines, proc.stdout + proc.stderr
-    return json.loads(lines[-1])
-
-
-@pytest.mark.skipif(IEXEC is None, reason='iExec SDK 9.0.1 not found (npm install iexec@9.0.1; set IEXEC_BIN)')
+@pytest.mark.skipif(not os.path.exists(IEXEC_BIN), reason='iExec SDK 9.0.1 not found (npm install iexec@9.0.1; set IEXEC_BIN)')
 def test_iexec_sdk_sees_the_deployment(tmp_path, deployer):
     """The iExec SDK, pointed at our hub, funds an account's stake through RLC and deploys an app."""
     d = deployer
     signer = rpc.Signer(d['w3'], rpc.load_keystore_account(d['keystore'], d['password_file']))
     result = poco.deploy_poco(d['w3'], signer, c.Manifest(d['manifest']), POCO_DIR, RLC, mode='token')
-    work = tmp_path / 'sdk'
-    work.mkdir()
-    assert iexec(work, 'init', '--skip-wallet', '--force')['ok']
-    # `iexec init` writes its own chain.json: replace it with the custom chain
-    (work / 'chain.json').write_text(json.dumps({'default': 'consortium', 'chains': {'consortium': {
-        'id': str(CHAIN_ID), 'host': d['url'], 'hub': result['hub']}}}))
-    wallet = iexec(work, 'wallet', 'create', '--password', 'pw', '--keystoredir', str(work / 'wallet'), '--force')
-    user = Account.from_key(Account.decrypt(wallet['wallet'], 'pw')).address
-    assert user == c.to_checksum_address(wallet['address'])
+    sdk = IexecSdk(tmp_path / 'sdk', CHAIN_ID, d['url'], result['hub'])
+    user = Account.from_key(Account.decrypt(sdk.wallet['wallet'], 'pw')).address
+    assert user == c.to_checksum_address(sdk.address)
     # our fund_account logic: gas coin and RLC (9 decimals) to the SDK's wallet
-    funder = rpc.Signer(d['w3'], signer.account)
-    c.ensure_funded(d['w3'], funder, [{'address': user, 'balance': 10 ** 18}])
-    c.ensure_funded(d['w3'], funder, [{'address': user, 'balance': 500 * 10 ** 9}], token=result['token'])
-    auth = ['--password', 'pw', '--keystoredir', str(work / 'wallet')]
-    shown = iexec(work, 'wallet', 'show', *auth)
-    assert shown['balance']['RLC'] == '500.0' and shown['balance']['ether'] == '1.0'
-    assert iexec(work, 'account', 'show', *auth)['balance']['stake'] == '0'
-    # deposit = RLC.approveAndCall(hub): exercises the token <-> hub wiring of token mode
-    assert iexec(work, 'account', 'deposit', '100', *auth)['ok']
-    assert iexec(work, 'account', 'show', *auth)['balance']['stake'] == '100'
-    assert iexec(work, 'category', 'count')['count'] == '5'
-    assert iexec(work, 'category', 'show', '4')['category']['name'] == 'XL'
-    assert iexec(work, 'app', 'init', *auth)['ok']
-    deployed = iexec(work, 'app', 'deploy', *auth)
-    assert deployed['ok'] and deployed['address']
-    app = iexec(work, 'app', 'show', '0', *auth)
-    assert app['address'] == deployed['address']
-    assert app['app']['owner'] == user and app['app']['registry'] == result['contracts']['poco_AppRegistry']
-    assert iexec(work, 'app', 'count', *auth)['count'] == '1'
+    c.ensure_funded(d['w3'], signer, [{'address': user, 'balance': 10 ** 18}])
+    c.ensure_funded(d['w3'], signer, [{'address': user, 'balance': 500 * 10 ** 9}], token=result['token'])
+    sdk.use_hub({kind: result['contracts'][f'poco_{kind.capitalize()}Registry'] for kind in ('app', 'dataset', 'workerpool')})

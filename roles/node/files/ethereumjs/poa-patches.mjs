@@ -32,6 +32,11 @@
 //     transactions from the pool; a stale lower nonce left there makes the miner skip every
 //     later transaction of that account ("skipped byNonce=17": a PoCo deployment stalled).
 //     Before selecting transactions, drop those whose nonce is below the account's nonce.
+// 12. eth_getTransactionCount(address, 'pending') adds the number of the account's pool entries
+//     to its nonce, stale ones included (blocks that arrive as NewBlock never clear the pool),
+//     and looks the address up case-sensitively. A client that takes that nonce (the iExec
+//     SDK, ethers) sends a transaction behind a gap, which is never mined. Count, like geth,
+//     only the pool's consecutive nonces from the account's nonce.
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
 const BACKUP_STEP_MS = Number.parseInt(process.env.POA_BACKUP_STEP_MS ?? '1000', 10);
 const REDIAL_MS = Number.parseInt(process.env.POA_REDIAL_MS ?? '10000', 10);
@@ -284,4 +289,17 @@ TxPool.prototype.txsByPriceAndNonce = async function (vm, opts) {
     }
   }
   return txsByPriceAndNonce.call(this, vm, opts);
+};
+
+// 12. eth_getTransactionCount 'pending': the account's nonce plus its consecutive pool nonces.
+const getTransactionCount = Eth.prototype.getTransactionCount;
+Eth.prototype.getTransactionCount = async function (params) {
+  const [addressHex, blockOpt] = params;
+  if (blockOpt !== 'pending') return getTransactionCount.call(this, params);
+  let nonce = BigInt(await getTransactionCount.call(this, [addressHex, 'latest']));
+  const queued = new Set(
+    (this.service.txPool.pool.get(addressHex.toLowerCase().replace(/^0x/, '')) ?? []).map((o) => o.tx.nonce),
+  );
+  while (queued.has(nonce)) nonce += 1n;
+  return `0x${nonce.toString(16)}`;
 };
