@@ -12,25 +12,21 @@ from __future__ import annotations
 import json
 import os
 import re
-import traceback
 
 from ansible_collections.poa.consortium.plugins.module_utils import fileio
 from ansible_collections.poa.consortium.plugins.module_utils.manifest import dumps as manifest_dumps
 
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import (  # pylint: disable=unused-import
-    HAS_WEB3, WEB3_IMPORT_ERROR, RevertError, RpcError, create_address, decode_revert, describe_revert, revert_data,
-)  # noqa: F401 - HAS_WEB3, WEB3_IMPORT_ERROR and decode_revert are re-exported for the modules and tests
+    RevertError, RpcError, create_address, decode_revert, describe_revert, revert_data,
+)  # noqa: F401 - decode_revert is re-exported for the tests
 
 try:
     from eth_abi import decode as abi_decode, encode as abi_encode
     from eth_utils import (
         function_abi_to_4byte_selector, keccak, to_checksum_address,
     )
-    HAS_ETH_ABI = True
-    ETH_ABI_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
-    HAS_ETH_ABI = False
-    ETH_ABI_IMPORT_ERROR = traceback.format_exc()
+except ImportError:  # pragma: no cover - reported by rpc.run_module through HAS_ETH_ABI
+    pass
 
 ZERO_ADDRESS = '0x' + '00' * 20
 HARDHAT_PLACEHOLDER = re.compile(r'__\$([0-9a-fA-F]{34})\$__')

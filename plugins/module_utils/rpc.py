@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared JSON-RPC client: connection checks, keystore signer, nonces, fees, receipts.
 
-Pure Python (web3.py + eth-account); no Ansible here. Errors are raised as RpcError with a
-message that says what went wrong and how to fix it.
+Pure Python (web3.py + eth-account); Ansible appears only in run_module, the shared main() of
+the signing modules. Errors are raised as RpcError with a message that says what went wrong and
+how to fix it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 import time
 import traceback
+
+from ansible.module_utils.basic import missing_required_lib
 
 try:
     from eth_account import Account
@@ -22,6 +25,16 @@ try:
 except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
     HAS_WEB3 = False
     WEB3_IMPORT_ERROR = traceback.format_exc()
+
+# contracts.py and decode_revert need these; the flag lives here so that run_module can report them.
+try:
+    import eth_abi  # noqa: F401 pylint: disable=unused-import
+    import eth_utils  # noqa: F401 pylint: disable=unused-import
+    HAS_ETH_ABI = True
+    ETH_ABI_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
+    HAS_ETH_ABI = False
+    ETH_ABI_IMPORT_ERROR = traceback.format_exc()
 
 DEFAULT_PRIORITY_FEE = 1_000_000_000  # 1 gwei, when the node has no eth_maxPriorityFeePerGas
 GAS_MARGIN_PERCENT = 20
@@ -133,6 +146,23 @@ def signer_from_params(params, provider=None):
                     max_priority_fee_per_gas=params.get('max_priority_fee_per_gas'),
                     timeout=params.get('timeout') or 120, confirmations=params.get('confirmations') or 1)
     return w3, signer
+
+
+def run_module(module, run, **fail_extra):
+    """The main() of every signing module: check the libraries, then exit with run(module)'s result.
+
+    An RpcError (ContractError included) becomes fail_json(msg=..., **fail_extra), so the
+    operator sees the message, not a traceback.
+    """
+    if not HAS_WEB3:
+        module.fail_json(msg=missing_required_lib('web3'), exception=WEB3_IMPORT_ERROR)
+    if not HAS_ETH_ABI:
+        module.fail_json(msg=missing_required_lib('eth-abi'), exception=ETH_ABI_IMPORT_ERROR)
+    try:
+        result = run(module)
+    except RpcError as exc:
+        module.fail_json(msg=str(exc), **fail_extra)
+    module.exit_json(**result)
 
 
 def create_address(sender, nonce):

@@ -116,14 +116,10 @@ accounts:
       type: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    HAS_ETH_ABI, ETH_ABI_IMPORT_ERROR, Manifest, RpcError, ensure_funded, parse_amount, resolve_address,
-)
-from ansible_collections.poa.consortium.plugins.module_utils.rpc import (
-    HAS_WEB3, WEB3_IMPORT_ERROR, common_argument_spec, signer_from_params,
-)
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest, ensure_funded, parse_amount, resolve_address
+from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
 
 def argument_spec():
@@ -154,15 +150,7 @@ def run(module):
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_WEB3:
-        module.fail_json(msg=missing_required_lib('web3'), exception=WEB3_IMPORT_ERROR)
-    if not HAS_ETH_ABI:
-        module.fail_json(msg=missing_required_lib('eth-abi'), exception=ETH_ABI_IMPORT_ERROR)
-    try:
-        result = run(module)
-    except RpcError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(**result)
+    run_module(module, run)
 
 
 if __name__ == '__main__':

@@ -79,7 +79,7 @@ def test_deploy_module_idempotent_with_check_and_diff(chain, capsys):
 def test_deploy_module_errors(chain, capsys, tmp_path):
     base = chain[1]
     res = run(contract_deploy, dict(base, name='X', artifact=str(tmp_path / 'nope.json')), capsys)
-    assert res['failed'] and 'artifact file' in res['msg'] and 'not found' in res['msg']
+    assert res['failed'] and 'artifact file' in res['msg'] and 'not found' in res['msg'] and res['state'] == 'failed'
     res = run(contract_deploy, dict(base, name='T', artifact=os.path.join(FIXTURES, 'hardhat', 'Tripler.json')), capsys)
     assert res['failed'] and 'contracts/Contracts.sol:MathLib' in res['msg']
     res = run(contract_deploy, dict(base, name='R', artifact=os.path.join(FIXTURES, 'hardhat', 'Reverter.json'), args=[True]), capsys)
@@ -108,7 +108,7 @@ def test_transact_module(chain, capsys):
     assert res['changed']
     res = run(contract_transact, dict(base, address='Greeter', artifact=greeter, function='transferOwnership',
                                       args=['0x' + '00' * 19 + '02']), capsys)
-    assert res['failed'] and 'Greeter: not owner' in res['msg']
+    assert res['failed'] and 'Greeter: not owner' in res['msg'] and 'state' not in res
 
 
 def test_fund_module(chain, capsys):
