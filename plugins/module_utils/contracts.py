@@ -383,7 +383,12 @@ def write_manifest(path, data):
 
 
 class Manifest:
-    """The manifest file plus helpers to update its `contracts` key; other keys are left alone."""
+    """The manifest file plus helpers to update its `contracts` key; other keys are left alone.
+
+    The signing modules' journal, saved before each send. Not manifest.update(), which validates
+    `nodes`, resets the mode to 0644 and wants the directory to exist: this one keeps the mode and
+    makes the directory. Both share the layout (manifest.dumps) and the writer (fileio.atomic_write).
+    """
 
     def __init__(self, path):
         self.path = path
@@ -403,11 +408,9 @@ class Manifest:
     def save(self):
         if self.path:
             # re-read so that keys written by others meanwhile are kept; ours win for `contracts`
+            # (only `contracts` is ours: writing back our copy of the others would undo their changes)
             current = read_manifest(self.path)
             current.setdefault('contracts', {}).update(self.data.get('contracts', {}))
-            for key, value in self.data.items():
-                if key != 'contracts':
-                    current[key] = value
             self.data = current
             write_manifest(self.path, current)
 

@@ -183,6 +183,18 @@ def test_manifest_roundtrip_keeps_other_keys(manifest_path):
     assert [f for f in os.listdir(os.path.dirname(manifest_path)) if f != 'manifest.json'] == []
 
 
+def test_manifest_save_keeps_what_others_changed_meanwhile(manifest_path):
+    with open(manifest_path, 'w') as handle:
+        json.dump({'genesis_hash': '0xold', 'contracts': {}}, handle)
+    m = c.Manifest(manifest_path)
+    with open(manifest_path, 'w') as handle:  # another phase updates the manifest during a deployment
+        json.dump({'genesis_hash': '0xnew', 'contracts': {'Other': {'address': '0x' + '33' * 20}}}, handle)
+    m.set('New', {'address': '0x' + '22' * 20})
+    m.save()
+    data = readj(manifest_path)
+    assert data['genesis_hash'] == '0xnew' and set(data['contracts']) == {'Other', 'New'}
+
+
 def test_manifest_bad_files(tmp_path):
     bad = tmp_path / 'm.json'
     bad.write_text('[1]')
