@@ -70,7 +70,9 @@ def merged(current, updates=None, contracts=None):
         result[key] = value
     if 'nodes' in result:
         validate_nodes(result['nodes'])
-    result.setdefault('contracts', {})
+    if not isinstance(result.setdefault('contracts', {}), dict):
+        raise ManifestError('contracts must be an object of name -> record, not %s; fix or remove it'
+                            % type(result['contracts']).__name__)
     result['contracts'].update(contracts or {})
     return result
 

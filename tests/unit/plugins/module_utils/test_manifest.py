@@ -52,3 +52,11 @@ def test_corrupt_manifest_is_reported(tmp_path):
     path.write_text('{not json')
     with pytest.raises(manifest.ManifestError, match='not valid JSON'):
         manifest.load(str(path))
+
+
+def test_contracts_that_are_not_an_object_are_reported(tmp_path):
+    path = tmp_path / 'manifest.json'
+    path.write_text('{"contracts": []}\n')
+    with pytest.raises(manifest.ManifestError, match='contracts must be an object of name -> record, not list'):
+        manifest.update(str(path), contracts={'rlc': {'address': '0x1'}})
+    assert path.read_text() == '{"contracts": []}\n'
