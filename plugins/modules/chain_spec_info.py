@@ -89,8 +89,16 @@ format:
   returned: always
   type: str
   sample: parity
+checksum:
+  description:
+    - SHA-256 of the file's bytes, hex. A change of the file (even one that keeps the genesis
+      hash) shows here, so a caller can restart what reads the file without another stat.
+  returned: always
+  type: str
+  sample: "9f2c1c8e0a54c0d3e7b9a9c1e1a0b5c3d2e4f6a8b0c2d4e6f8a0b2c4d6e8f0a2"
 """
 
+import hashlib
 import json
 import os
 import traceback
@@ -154,7 +162,8 @@ def main():
     # "warnings" when there is one). spec_warnings carries the same list and is always present.
     for warning in warnings:
         module.warn(warning)
-    module.exit_json(changed=False, valid=valid, errors=errors, spec_warnings=warnings, genesis_hash=ghash, format=fmt)
+    module.exit_json(changed=False, valid=valid, errors=errors, spec_warnings=warnings, genesis_hash=ghash, format=fmt,
+                     checksum=hashlib.sha256(raw).hexdigest())
 
 
 if __name__ == "__main__":

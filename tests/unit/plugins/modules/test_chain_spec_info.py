@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -95,3 +96,15 @@ def test_failing_constructor_is_an_error_with_a_hash(capsys, tmp_path):
     assert any(e.startswith("accounts.%s.constructor" % address) for e in out["errors"])
     assert out["genesis_hash"].startswith("0x") and out["genesis_hash"] != \
         "0x5b28c1bfd3a15230c9a46b399cd0f9a6920d432e85381cc6a140b06e8410112f"
+
+
+def test_checksum_follows_the_bytes_not_the_genesis(capsys, tmp_path):
+    """A reformatted spec keeps its genesis hash but not its checksum (the node restarts on it)."""
+    dest = tmp_path / "volta.json"
+    shutil.copy(os.path.join(FIXTURES, "volta.json"), dest)
+    first = run(capsys, path=str(dest))
+    assert first["checksum"] == hashlib.sha256(dest.read_bytes()).hexdigest()
+    dest.write_text(json.dumps(json.loads(dest.read_text(encoding="utf-8")), indent=1), encoding="utf-8")
+    second = run(capsys, path=str(dest))
+    assert second["genesis_hash"] == first["genesis_hash"]
+    assert second["checksum"] == hashlib.sha256(dest.read_bytes()).hexdigest() != first["checksum"]
