@@ -64,3 +64,46 @@ def test_table_lists_every_node():
     assert lines[0].split() == ['node', 'company', 'peers', 'head', 'last', 'sealed']
     assert lines[1].split() == ['alpha-1', 'alpha', '4', '12', '#10']
     assert lines[2].split() == ['beta-1', '-', '-', '-', '-']
+
+
+class FakeW3:
+    """Just what check() reads after probe(): blocks by number and a head that moves on each read."""
+
+    def __init__(self, blocks, head):
+        self.eth = self
+        self.blocks = blocks
+        self.head = head
+        self.head_reads = 0
+
+    @property
+    def block_number(self):
+        self.head_reads += 1
+        return self.head + self.head_reads
+
+    def get_block(self, number):
+        return self.blocks[number]
+
+
+def _probed(monkeypatch, w3):
+    monkeypatch.setattr(status, 'probe', lambda node, timeout: dict(
+        name=node['name'], company='', rpc_url=node['rpc_url'], role='authority', address=node['address'],
+        reachable=True, chain_id=1, genesis_hash='0x' + '00' * 32, peers=1, head=w3.head, error=None, w3=w3))
+
+
+@pytest.mark.parametrize('quick', [True, False])
+def test_quick_check_skips_the_advance_wait_only_when_already_sick(monkeypatch, quick):
+    other = keys.PrivateKey(b'\x02' * 32)
+    w3 = FakeW3({n: sealed_block(n) for n in range(1, 4)}, head=3)
+    _probed(monkeypatch, w3)
+    nodes = [dict(name='a', rpc_url='http://a', address=KEY.public_key.to_checksum_address()),
+             dict(name='b', rpc_url='http://b', address=other.public_key.to_checksum_address())]
+    rows, problems = status.check(nodes, 1, '0x' + '00' * 32, quick=quick, sleep=lambda s: None)
+    # b never sealed: a problem either way; only the full check waits for the head to move
+    assert [p.split(':')[0] for p in problems] == ['b']
+    assert rows[0]['last_sealed'] == 3 and rows[1]['last_sealed'] is None
+    assert (w3.head_reads == 0) is quick
+    # a healthy network gets the full check even in quick mode
+    w3 = FakeW3({n: sealed_block(n) for n in range(1, 4)}, head=3)
+    _probed(monkeypatch, w3)
+    rows, problems = status.check(nodes[:1], 1, '0x' + '00' * 32, quick=quick, sleep=lambda s: None)
+    assert problems == [] and w3.head_reads > 0
