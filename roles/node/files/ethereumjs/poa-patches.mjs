@@ -40,6 +40,13 @@
 // 13. start-up: the client starts its JSON-RPC server only after pinging every bootnode and
 //     waiting for each answer; bootnodes not up yet (a consortium starting together) delay
 //     it by about 4 s. Ping them in the background: peering is unchanged (fix 4 redials).
+// 14. state reads at 'latest' (eth_call, eth_getBalance, eth_getCode, eth_getTransactionCount, ...)
+//     fail with "State trie does not contain state root" in the moment between a block's
+//     import and its execution (the VM runs imported blocks asynchronously): a PoCo deployment
+//     started right after bring-up failed on it. Such a read waits for the execution (polling
+//     every POA_STATE_RETRY_MS, 100) for up to POA_STATE_WAIT_MS (5000), then fails as before.
+//     The miner has the same race: sealing on a parent not yet run threw the same error,
+//     uncaught, and the node shut down (then restarted by its supervisor). It now waits too.
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
 const BACKUP_STEP_MS = Number.parseInt(process.env.POA_BACKUP_STEP_MS ?? '1000', 10);
 const REDIAL_MS = Number.parseInt(process.env.POA_REDIAL_MS ?? '10000', 10);
@@ -238,7 +245,23 @@ Miner.prototype.assembleBlock = async function () {
     await this.queueNextAssembly(1000);
     return;
   }
-  return assembleBlock.call(this);
+  // fix 14: the new block starts from its parent's state, which exists only once the parent ran
+  // (checked again after the await: a block may have arrived meanwhile)
+  const parent = this.service.chain.blocks.latest;
+  const ran = await this.execution.vm.stateManager.hasStateRoot(parent.header.stateRoot);
+  if (!ran || !Buffer.from(this.service.chain.blocks.latest.hash()).equals(Buffer.from(parent.hash()))) {
+    this.config.logger?.info(`poa-patches: not sealing on block ${parent.header.number} before it ran; retry in 0.25s`);
+    await this.queueNextAssembly(250);
+    return;
+  }
+  try {
+    return await assembleBlock.call(this);
+  } catch (e) {
+    if (!/State trie does not contain state root/.test(e?.message ?? '')) throw e;
+    this.assembling = false;
+    this.config.logger?.info(`poa-patches: parent state went missing while sealing; retry in 0.25s`);
+    await this.queueNextAssembly(250);
+  }
 };
 
 const queueNextAssembly = Miner.prototype.queueNextAssembly;
@@ -313,3 +336,27 @@ Eth.prototype.getTransactionCount = async function (params) {
   while (queued.has(nonce)) nonce += 1n;
   return `0x${nonce.toString(16)}`;
 };
+
+// 14. state reads wait for the block's execution instead of failing (see the header).
+const STATE_RETRY_MS = Number.parseInt(process.env.POA_STATE_RETRY_MS ?? '100', 10);
+const STATE_WAIT_MS = Number.parseInt(process.env.POA_STATE_WAIT_MS ?? '5000', 10);
+for (const name of ['call', 'estimateGas', 'getBalance', 'getCode', 'getProof', 'getStorageAt', 'getTransactionCount']) {
+  const method = Eth.prototype[name];
+  if (typeof method !== 'function') continue;
+  Eth.prototype[name] = async function (...args) {
+    const started = Date.now();
+    const deadline = started + STATE_WAIT_MS;
+    for (let retried = false; ; retried = true) {
+      try {
+        const result = await method.apply(this, args);
+        if (retried) {
+          this.client.config.logger?.info(`poa-patches: eth_${name} waited ${Date.now() - started} ms for block execution`);
+        }
+        return result;
+      } catch (e) {
+        if (!/State trie does not contain state root/.test(e?.message ?? '') || Date.now() >= deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, STATE_RETRY_MS));
+      }
+    }
+  };
+}
