@@ -14,6 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from eth_account import Account
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
@@ -92,16 +93,45 @@ def test_poco_is_deployed_on_the_consortium_and_recorded(consortium):
         assert code and "0x" + Web3.keccak(code).hex().removeprefix("0x") == record["code_hash"], name
 
 
+def deployer_on(consortium, node):
+    """web3 on ``node`` and a signer with the deployer's (alpha-1's) keystore."""
+    deployer_dir = consortium.build / "hosts" / "alpha-1"
+    w3 = rpc.connect(node["rpc_url"], consortium.manifest["chain_id"])
+    return w3, rpc.Signer(w3, rpc.load_keystore_account(str(deployer_dir / "keystore" / "authority.json"),
+                                                        str(deployer_dir / "secrets" / "authority.password")))
+
+
+def test_pending_nonce_counts_only_consecutive_pool_transactions(consortium):
+    """Engine fix 12: the 'pending' nonce is the account's nonce plus its consecutive pool nonces,
+    whatever the address case. Unpatched, a checksummed address saw no pool entry, and a gapped
+    future transaction was counted (the iExec SDK then sent behind a gap)."""
+    node = consortium.manifest["nodes"][1]
+    w3, signer = deployer_on(consortium, node)
+    user = Account.create()
+    contracts.ensure_funded(w3, signer, [{"address": user.address, "balance": 10 ** 17}])
+    base = dict(to=signer.account.address, value=1, gas=21000, gasPrice=2 * int(w3.eth.gas_price),
+                chainId=consortium.manifest["chain_id"])
+
+    def send(nonce):
+        raw = user.sign_transaction(dict(base, nonce=nonce)).raw_transaction
+        return w3.eth.send_raw_transaction(raw)
+
+    send(0)
+    send(2)  # behind a gap: never minable until nonce 1 exists
+    for address in (user.address, user.address.lower()):  # raw request: web3.py refuses lower case
+        assert int(w3.provider.make_request("eth_getTransactionCount", [address, "pending"])["result"], 16) == 1, address
+    send(1)  # fills the gap: 0, 1, 2 are consecutive
+    assert w3.eth.get_transaction_count(user.address, "pending") == 3
+    wait_for(lambda: w3.eth.get_transaction_count(user.address, "latest") == 3, 60, "nonces 0-2 mined")
+
+
 @pytest.mark.skipif(not os.path.exists(IEXEC_BIN), reason="iExec SDK 9.0.1 not found (set-up installs it; or set IEXEC_BIN)")
 def test_iexec_sdk_uses_poco_on_the_consortium(consortium, tmp_path):
     """The iExec SDK, on the last node's RPC (not the deployer's), stakes RLC and deploys an app,
     a dataset and a workerpool through the hub that make up deployed on the consortium."""
     manifest = consortium.manifest
     node = manifest["nodes"][-1]
-    deployer_dir = consortium.build / "hosts" / "alpha-1"
-    w3 = rpc.connect(node["rpc_url"], manifest["chain_id"])
-    signer = rpc.Signer(w3, rpc.load_keystore_account(str(deployer_dir / "keystore" / "authority.json"),
-                                                      str(deployer_dir / "secrets" / "authority.password")))
+    w3, signer = deployer_on(consortium, node)
     found = manifest["contracts"]
     sdk = IexecSdk(tmp_path / "sdk", manifest["chain_id"], node["rpc_url"], found["poco_hub"]["address"])
     user = contracts.to_checksum_address(sdk.address)

@@ -45,6 +45,7 @@
 //     import and its execution (the VM runs imported blocks asynchronously): a PoCo deployment
 //     started right after bring-up failed on it. Such a read waits for the execution (polling
 //     every POA_STATE_RETRY_MS, 100) for up to POA_STATE_WAIT_MS (5000), then fails as before.
+//     So does the pool's check of a new transaction (eth_sendRawTransaction refused one with it).
 //     The miner has the same race: sealing on a parent not yet run threw the same error,
 //     uncaught, and the node shut down (then restarted by its supervisor). It now waits too.
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
@@ -340,23 +341,25 @@ Eth.prototype.getTransactionCount = async function (params) {
 // 14. state reads wait for the block's execution instead of failing (see the header).
 const STATE_RETRY_MS = Number.parseInt(process.env.POA_STATE_RETRY_MS ?? '100', 10);
 const STATE_WAIT_MS = Number.parseInt(process.env.POA_STATE_WAIT_MS ?? '5000', 10);
-for (const name of ['call', 'estimateGas', 'getBalance', 'getCode', 'getProof', 'getStorageAt', 'getTransactionCount']) {
-  const method = Eth.prototype[name];
-  if (typeof method !== 'function') continue;
-  Eth.prototype[name] = async function (...args) {
+function waitingForState(method, label, loggerOf) {
+  return async function (...args) {
     const started = Date.now();
-    const deadline = started + STATE_WAIT_MS;
     for (let retried = false; ; retried = true) {
       try {
         const result = await method.apply(this, args);
-        if (retried) {
-          this.client.config.logger?.info(`poa-patches: eth_${name} waited ${Date.now() - started} ms for block execution`);
-        }
+        if (retried) loggerOf(this)?.info(`poa-patches: ${label} waited ${Date.now() - started} ms for block execution`);
         return result;
       } catch (e) {
-        if (!/State trie does not contain state root/.test(e?.message ?? '') || Date.now() >= deadline) throw e;
+        const missing = /State trie does not contain state root/.test(e?.message ?? '');
+        if (!missing || Date.now() - started >= STATE_WAIT_MS) throw e;
         await new Promise((resolve) => setTimeout(resolve, STATE_RETRY_MS));
       }
     }
   };
 }
+for (const name of ['call', 'estimateGas', 'getBalance', 'getCode', 'getProof', 'getStorageAt', 'getTransactionCount']) {
+  Eth.prototype[name] = waitingForState(Eth.prototype[name], `eth_${name}`, (eth) => eth.client.config.logger);
+}
+// eth_sendRawTransaction and gossiped transactions: the pool checks the sender's balance and
+// nonce against the latest block's state
+TxPool.prototype.validate = waitingForState(TxPool.prototype.validate, 'txpool validate', (pool) => pool.config.logger);
