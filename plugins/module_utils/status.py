@@ -153,12 +153,15 @@ def check(nodes, chain_id, genesis_hash, expected_peers=None, window=None, advan
                 if row['last_sealed'] is None:
                     problems.append('%s: authority %s sealed none of the last %d blocks (up to #%d)'
                                     % (row['name'], row['address'], window, best['head']))
-    if quick and problems:
-        for row in rows:
-            row.pop('w3', None)
-        return rows, problems
+    if not (quick and problems):
+        problems.extend(_heads_stuck(live, advance_timeout, poll, clock, sleep))
+    for row in rows:
+        row.pop('w3', None)
+    return rows, problems
 
-    # Head advancing: every reachable node must show a new block within advance_timeout.
+
+def _heads_stuck(live, advance_timeout, poll, clock, sleep):
+    """Head advancing: every reachable node must show a new block within advance_timeout."""
     start_heads = dict((r['name'], r['head']) for r in live)
     deadline = clock() + advance_timeout
     waiting = set(start_heads)
@@ -174,12 +177,8 @@ def check(nodes, chain_id, genesis_hash, expected_peers=None, window=None, advan
         if not waiting or clock() >= deadline:
             break
         sleep(poll)
-    for name in sorted(waiting):
-        problems.append('%s: head stuck at block %d for %.0f s' % (name, start_heads[name], advance_timeout))
-
-    for row in rows:
-        row.pop('w3', None)
-    return rows, problems
+    return ['%s: head stuck at block %d for %.0f s' % (name, start_heads[name], advance_timeout)
+            for name in sorted(waiting)]
 
 
 def table(rows):
