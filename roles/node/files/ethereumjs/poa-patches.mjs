@@ -48,6 +48,8 @@
 //     So does the pool's check of a new transaction (eth_sendRawTransaction refused one with it).
 //     The miner has the same race: sealing on a parent not yet run threw the same error,
 //     uncaught, and the node shut down (then restarted by its supervisor). It now waits too.
+// fix 14: the error of a state read before the block it reads has run
+const isMissingState = (e) => /State trie does not contain state root/.test(e?.message ?? '');
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
 const BACKUP_STEP_MS = Number.parseInt(process.env.POA_BACKUP_STEP_MS ?? '1000', 10);
 const REDIAL_MS = Number.parseInt(process.env.POA_REDIAL_MS ?? '10000', 10);
@@ -258,7 +260,7 @@ Miner.prototype.assembleBlock = async function () {
   try {
     return await assembleBlock.call(this);
   } catch (e) {
-    if (!/State trie does not contain state root/.test(e?.message ?? '')) throw e;
+    if (!isMissingState(e)) throw e;
     this.assembling = false;
     this.config.logger?.info(`poa-patches: parent state went missing while sealing; retry in 0.25s`);
     await this.queueNextAssembly(250);
@@ -350,8 +352,7 @@ function waitingForState(method, label, loggerOf) {
         if (retried) loggerOf(this)?.info(`poa-patches: ${label} waited ${Date.now() - started} ms for block execution`);
         return result;
       } catch (e) {
-        const missing = /State trie does not contain state root/.test(e?.message ?? '');
-        if (!missing || Date.now() - started >= STATE_WAIT_MS) throw e;
+        if (!isMissingState(e) || Date.now() - started >= STATE_WAIT_MS) throw e;
         await new Promise((resolve) => setTimeout(resolve, STATE_RETRY_MS));
       }
     }
