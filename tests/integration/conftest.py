@@ -30,9 +30,10 @@ class PlaybookRun:
         return sum(h["changed"] for h in self.recap().values())
 
 
-def run_playbook(playbook: str, build_dir: Path, *args: str, env: dict | None = None,
+def run_playbook(playbook: str, build_dir: Path | None, *args: str, env: dict | None = None,
                  inventory: Path = LOCAL_INVENTORY) -> PlaybookRun:
-    """Run a playbook of the collection with the build dir (all written state) under build_dir."""
+    """Run a playbook of the collection with the build dir (all written state) under build_dir,
+    or, with build_dir None, where the inventory itself puts it."""
     full_env = dict(os.environ)
     full_env.update({
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
@@ -41,8 +42,9 @@ def run_playbook(playbook: str, build_dir: Path, *args: str, env: dict | None = 
         "ANSIBLE_FORCE_COLOR": "0",
     })
     full_env.update(env or {})
-    cmd = ["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / playbook),
-           "-e", f"consortium_build_dir={build_dir}", *args]
+    cmd = ["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / playbook), *args]
+    if build_dir is not None:
+        cmd += ["-e", f"consortium_build_dir={build_dir}"]
     proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=900, check=False)
     return PlaybookRun(proc)
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import run_playbook
+from conftest import LOCAL_INVENTORY, run_playbook
 
 from ansible_collections.poa.consortium.plugins.module_utils import genesis
 
@@ -58,3 +58,19 @@ def test_chain_phase_alone_is_idempotent(chain):
     again = chain.again
     assert again.rc == 0, again.output[-3000:]
     assert again.changed_total() == 0, again.recap()
+
+
+def test_the_inventorys_own_paths_work_on_the_controller(tmp_path):
+    # `make up` passes no build dir: the inventory's default (relative to inventory_dir) must
+    # resolve in the plays on the implicit localhost too, where Ansible sets no inventory_dir.
+    inventory = tmp_path / "inventories" / "local"
+    inventory.mkdir(parents=True)
+    for path in LOCAL_INVENTORY.rglob("*"):
+        if path.is_file():
+            (inventory / path.relative_to(LOCAL_INVENTORY)).parent.mkdir(parents=True, exist_ok=True)
+            (inventory / path.relative_to(LOCAL_INVENTORY)).write_bytes(path.read_bytes())
+    for playbook in ("authorities.yml", "chain.yml"):
+        run = run_playbook(playbook, None, inventory=inventory)
+        assert run.rc == 0, run.output[-3000:]
+    manifest = json.loads((tmp_path / "build" / "local" / "manifest.json").read_text())
+    assert [n["name"] for n in manifest["nodes"]] == HOSTS
