@@ -10,7 +10,10 @@
 //    0..n*500 ms wiggle, so two backups never race each other (like Aura's step order).
 // 4. propagation: new blocks go in full to every peer (not to sqrt(peers)), and the static
 //    bootnodes are dialled again every POA_REDIAL_MS (default 10000) while some are missing
-//    (the client dials them once at start only).
+//    (the client dials them once at start only). The node with the lower id dials first (two
+//    dials that cross make one of them fail); a peer still missing a round later is dialled
+//    by either side. A connection that has not become a peer for two rounds (its eth
+//    handshake failed, which leaves the connection open) is closed, so it can be made anew.
 // 5. catch-up: a NewBlock up to POA_GAP_FILL_MAX (default 256) blocks above our head makes us
 //    fetch the missing blocks (plus a few below our head, for a short fork) from that peer and
 //    import them at once, instead of waiting for the next full sync round (tens of seconds).
@@ -48,6 +51,14 @@
 //     So does the pool's check of a new transaction (eth_sendRawTransaction refused one with it).
 //     The miner has the same race: sealing on a parent not yet run threw the same error,
 //     uncaught, and the node shut down (then restarted by its supervisor). It now waits too.
+// 15. peer bookkeeping (devp2p RLPx keeps one entry per peer id): when a second connection to
+//     a peer we are connected to closes (two dials that crossed: the later one is refused with
+//     ALREADY_CONNECTED; or an old connection still closing after a reconnect), its close
+//     deletes the entry by id, i.e. the entry of the connection that stays, and the client
+//     drops that peer. The connection lives on, so the other node still counts us: one side
+//     counts the peer, the other does not, and the redial of fix 4 never comes (a CI run ended
+//     with peers {alpha-1: 2, alpha-2: 2, beta-1: 1}). Only the connection an entry holds
+//     removes it, and only its close reports the peer gone.
 // fix 14: the error of a state read before the block it reads has run
 const isMissingState = (e) => /State trie does not contain state root/.test(e?.message ?? '');
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
@@ -74,22 +85,75 @@ RlpxServer.prototype.bootstrap = function (...args) {
   return Promise.resolve();
 };
 
+const { Peer: RlpxConnection } = await import(
+  new URL('./node_modules/@ethereumjs/devp2p/dist/esm/index.js', import.meta.url)
+);
+const hexId = (id) => Buffer.from(id ?? []).toString('hex');
+
+// 15. an entry is removed by its own connection only (see the header). Exported for its test
+// (tests/integration/engine/cross_dial.mjs).
+export function guardPeerEntries(rlpx) {
+  const entries = rlpx._peers;
+  // an entry is a socket while a dial is under way, then the connection (a Peer)
+  const live = (key) => {
+    const entry = entries.get(key);
+    return entry instanceof RlpxConnection && !entry._closed;
+  };
+  const remove = entries.delete.bind(entries);
+  entries.delete = (key) => (live(key) ? false : remove(key));
+  const emit = rlpx.events.emit.bind(rlpx.events);
+  rlpx.events.emit = (event, ...args) => {
+    if (event === 'peer:removed') {
+      const key = hexId(args[0].getId());
+      if (entries.get(key) !== args[0] && live(key)) return false;
+    }
+    return emit(event, ...args);
+  };
+}
+
+const initRlpx = RlpxServer.prototype.initRlpx;
+RlpxServer.prototype.initRlpx = function (...args) {
+  const listening = initRlpx.apply(this, args); // makes this.rlpx at once, before any connection
+  guardPeerEntries(this.rlpx);
+  return listening;
+};
+
+// 4. redial the bootnodes that are missing (see the header).
+function redial(server, rounds) {
+  const self = hexId(server.rlpx.id);
+  for (const p of server.dpt.getPeers()) {
+    const id = hexId(p.id);
+    if (server.peers.has(id)) {
+      rounds.delete(id);
+      continue;
+    }
+    const entry = server.rlpx._peers.get(id);
+    const missing = rounds.get(id);
+    const round = missing && missing.entry === entry ? missing.round + 1 : 1;
+    rounds.set(id, { entry, round });
+    if (entry instanceof RlpxConnection) {
+      // connected, but not a peer: its eth handshake failed (the client leaves it open)
+      if (round >= 2) entry.disconnect();
+    } else if (entry === undefined && p.tcpPort && (self < id || round >= 2)) {
+      server.rlpx
+        .connect({ id: p.id, address: p.address, tcpPort: p.tcpPort })
+        .catch((e) => server.config.logger?.debug(`poa-patches: redial ${id.slice(0, 8)}: ${e.message}`));
+    }
+  }
+}
+
 const serverStart = RlpxServer.prototype.start;
 RlpxServer.prototype.start = async function (...args) {
   const started = await serverStart.apply(this, args);
   if (started && this.bootnodes.length > 0 && REDIAL_MS > 0) {
+    const rounds = new Map(); // peer id -> how many rounds in a row it was missing, and its entry
     const timer = setInterval(() => {
-      if (!this.started || this.peers.size >= this.bootnodes.length) return;
-      // peers already in the discovery table are not announced again: dial them directly
-      for (const p of this.dpt.getPeers()) {
-        const id = Buffer.from(p.id).toString('hex');
-        const self = Buffer.from(this.rlpx.id ?? []).toString('hex');
-        if (!this.peers.has(id) && !this.rlpx._peers.has(id) && p.tcpPort && self < id) {
-          this.rlpx
-            .connect({ id: p.id, address: p.address, tcpPort: p.tcpPort })
-            .catch((e) => this.config.logger?.debug(`poa-patches: redial ${id.slice(0, 8)}: ${e.message}`));
-        }
+      if (!this.started) return;
+      if (this.peers.size >= this.bootnodes.length) {
+        rounds.clear();
+        return;
       }
+      redial(this, rounds);
       void this.bootstrap();
     }, REDIAL_MS);
     timer.unref();
