@@ -59,6 +59,12 @@
 //     counts the peer, the other does not, and the redial of fix 4 never comes (a CI run ended
 //     with peers {alpha-1: 2, alpha-2: 2, beta-1: 1}). Only the connection an entry holds
 //     removes it, and only its close reports the peer gone.
+// 16. fork recovery: Clique's "recently signed" check compares a block with the signers of the
+//     node's canonical chain, even when the block extends another branch. A node left on its
+//     own branch (all five killed at once, 80 times over: once) refused the heavier chain's
+//     next block ("Error storing received block or header result: Error: recently signed")
+//     and stayed 130 blocks behind for good. A block on a side branch is now checked against
+//     the signers of its own ancestors.
 // fix 14: the error of a state read before the block it reads has run
 const isMissingState = (e) => /State trie does not contain state root/.test(e?.message ?? '');
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
@@ -209,6 +215,41 @@ const { createBlockHeader, BlockHeader, cliqueSigner } = await import(
 const { generateCliqueBlockExtraData } = await import(
   new URL('./node_modules/@ethereumjs/block/dist/esm/consensus/clique.js', import.meta.url)
 );
+// 16. "recently signed" is checked against the block's own branch (see the header).
+const { CliqueConsensus } = await import(
+  new URL('./node_modules/@ethereumjs/blockchain/dist/esm/index.js', import.meta.url)
+);
+const validateConsensus = CliqueConsensus.prototype.validateConsensus;
+CliqueConsensus.prototype.validateConsensus = async function (block) {
+  const { header } = block;
+  // the head's hash as a field: putBlock holds the lock that getCanonicalHeadHeader() waits for
+  const head = this.blockchain._headHeaderHash;
+  if (header.number <= 1n || !head || Buffer.from(header.parentHash).equals(Buffer.from(head))) {
+    return validateConsensus.call(this, block);
+  }
+  // the check reads the last signers from this list, which follows the canonical chain: give it
+  // those of the block's ancestors, oldest first, for this one check
+  const ancestors = [];
+  try {
+    let parentHash = header.parentHash;
+    while (ancestors.length < this.cliqueSignerLimit(header.number) - 1) {
+      const parent = (await this.blockchain.getBlock(parentHash)).header;
+      if (parent.number === 0n) break;
+      ancestors.unshift([parent.number, cliqueSigner(parent)]);
+      parentHash = parent.parentHash;
+    }
+  } catch {
+    return validateConsensus.call(this, block); // an unknown parent fails as it did
+  }
+  const canonical = this._cliqueLatestBlockSigners;
+  this._cliqueLatestBlockSigners = ancestors;
+  try {
+    return await validateConsensus.call(this, block);
+  } finally {
+    this._cliqueLatestBlockSigners = canonical;
+  }
+};
+
 const addTransaction = BlockBuilder.prototype.addTransaction;
 BlockBuilder.prototype.addTransaction = function (...args) {
   const signerKey = this.blockOpts?.cliqueSigner;

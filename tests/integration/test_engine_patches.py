@@ -1,6 +1,7 @@
-"""The local engine's peer bookkeeping (poa-patches.mjs fix 15), on real devp2p servers over TCP.
+"""Engine fixes in poa-patches.mjs tested on the engine's own libraries, each in a case that
+fails without the fix (checked here too, so each test can fail).
 
-Two nodes that dial each other at the same moment end with one connection refused as a
+Fix 15, peer bookkeeping, on real devp2p servers over TCP: two nodes that dial each other at the same moment end with one connection refused as a
 duplicate. Unpatched, that refusal also erases the entry of the connection that stays, so a
 node stops counting a peer it is still connected to (a CI run ended with a 3-node mesh stuck
 at peers 2, 2, 1). The script pairs servers with dial offsets of 0..39 ms and checks that both
@@ -18,7 +19,7 @@ import pytest
 from conftest import ROOT
 
 ENGINE_FILES = ROOT / "roles" / "node" / "files" / "ethereumjs"
-SCRIPT = Path(__file__).parent / "engine" / "cross_dial.mjs"
+SCRIPTS = Path(__file__).parent / "engine"
 PAIRS = 40
 
 
@@ -35,11 +36,15 @@ def engine_dir(tmp_path_factory) -> Path:
     return d
 
 
-def _cross_dial(engine_dir: Path, mode: str) -> dict:
-    out = subprocess.run(["node", str(SCRIPT), str(engine_dir), mode, str(PAIRS), "127.0.0.1"],
+def _node(script: str, *args: str) -> dict:
+    out = subprocess.run(["node", str(SCRIPTS / script), *args],
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _cross_dial(engine_dir: Path, mode: str) -> dict:
+    return _node("cross_dial.mjs", str(engine_dir), mode, str(PAIRS), "127.0.0.1")
 
 
 def test_crossed_dials_leave_both_sides_agreeing(engine_dir):
@@ -52,3 +57,18 @@ def test_unpatched_devp2p_loses_the_connection_that_stays(engine_dir):
     # The same check on the unpatched library finds the bug, so the test above can fail.
     result = _cross_dial(engine_dir, "plain")
     assert result["inconsistent"] > 0, result
+
+
+# Fix 16, fork recovery, on a real Clique chain (sealed blocks, consensus validation on): a side
+# branch's block signed by the signer of the node's own last block is valid on its branch, but
+# was checked against the node's chain ("recently signed"), so the node never took the heavier
+# branch. Seen once on a local consortium killed and restarted 80 times: a node stuck for good.
+
+def test_a_heavier_side_branch_is_taken(engine_dir):
+    result = _node("clique_fork.mjs", str(engine_dir), "patched")
+    assert result == {"side3": "accepted", "head": 4, "on_side_branch": True}
+
+
+def test_unpatched_clique_refuses_the_side_branch(engine_dir):
+    result = _node("clique_fork.mjs", str(engine_dir), "plain")
+    assert result == {"side3": "recently signed", "head": 2, "on_side_branch": False}
