@@ -7,7 +7,12 @@
 //   node clique_fork.mjs ENGINE_DIR patched|plain
 //
 // "patched" loads the engine preload (poa-patches.mjs fix 16) first, "plain" does not.
-// Prints one JSON line: {"side3": "accepted" | <error>, "head": <number>, "on_side_branch": bool}.
+// A second case: the list of recent signers that the blockchain keeps (in memory and in its
+// database) says another signer sealed the head than the one who did, as a node's list can after
+// a crash (seen after a kill-all storm: a node refused every next block for good). The next
+// block, valid on the chain, must still be taken.
+// Prints one JSON line: {"side3": "accepted" | <error>, "head": <number>, "on_side_branch": bool,
+// "stale3": "accepted" | <error>}.
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
@@ -41,12 +46,14 @@ const genesis = {
   alloc: {},
 };
 const common = createCommonFromGethGenesis(genesis, { chain: 'cliquefork' });
-const blockchain = await createBlockchain({
-  common,
-  validateConsensus: true,
-  validateBlocks: true,
-  consensusDict: { [ConsensusAlgorithm.Clique]: new CliqueConsensus() },
-});
+const newBlockchain = () =>
+  createBlockchain({
+    common,
+    validateConsensus: true,
+    validateBlocks: true,
+    consensusDict: { [ConsensusAlgorithm.Clique]: new CliqueConsensus() },
+  });
+const blockchain = await newBlockchain();
 
 // a block on `parent` sealed by signer `who`, `late` seconds after the period
 function block(parent, who, late = 0) {
@@ -83,11 +90,26 @@ try {
   side3Result = e.message;
 }
 const head = await blockchain.getCanonicalHeadBlock();
+
+// the second case, on a chain of its own: genesis, 1, 2 (signer 2), and a list that says signer 0
+const other = await newBlockchain();
+const o2 = block(b1, 2);
+for (const b of [b1, o2]) await other.putBlock(b);
+const list = other.consensus._cliqueLatestBlockSigners;
+list[list.length - 1] = [o2.header.number, signers[0].address];
+let stale3Result = 'accepted';
+try {
+  await other.putBlock(block(o2, 0)); // in turn, and valid: 0 did not seal 2
+} catch (e) {
+  stale3Result = e.message;
+}
+
 console.log(
   JSON.stringify({
     side3: side3Result,
     head: Number(head.header.number),
     on_side_branch: bytesToHex(head.hash()) === bytesToHex(side4.hash()),
+    stale3: stale3Result,
   }),
 );
 process.exit(0);

@@ -59,12 +59,14 @@
 //     counts the peer, the other does not, and the redial of fix 4 never comes (a CI run ended
 //     with peers {alpha-1: 2, alpha-2: 2, beta-1: 1}). Only the connection an entry holds
 //     removes it, and only its close reports the peer gone.
-// 16. fork recovery: Clique's "recently signed" check compares a block with the signers of the
-//     node's canonical chain, even when the block extends another branch. A node left on its
-//     own branch (all five killed at once, 80 times over: once) refused the heavier chain's
-//     next block ("Error storing received block or header result: Error: recently signed")
-//     and stayed 130 blocks behind for good. A block on a side branch is now checked against
-//     the signers of its own ancestors.
+// 16. a node stuck behind: Clique's "recently signed" check of an incoming block reads the last
+//     signers from a list the blockchain keeps for its canonical chain (saved in the database,
+//     rebuilt on reorgs), not from the block's own ancestors. After all five nodes were killed
+//     at once, 80 times over, one node held a list that did not match its chain: it refused
+//     the next block of the chain it was on ("Error storing received block or header result:
+//     Error: recently signed") and stayed 130 blocks behind for good. The same check of a
+//     block on a side branch compares it with the wrong branch. An incoming block is now
+//     checked against the signers of its own ancestors.
 // fix 14: the error of a state read before the block it reads has run
 const isMissingState = (e) => /State trie does not contain state root/.test(e?.message ?? '');
 const MIN_PEERS = Number.parseInt(process.env.POA_SEAL_MIN_PEERS ?? '1', 10);
@@ -215,20 +217,17 @@ const { createBlockHeader, BlockHeader, cliqueSigner } = await import(
 const { generateCliqueBlockExtraData } = await import(
   new URL('./node_modules/@ethereumjs/block/dist/esm/consensus/clique.js', import.meta.url)
 );
-// 16. "recently signed" is checked against the block's own branch (see the header).
+// 16. "recently signed" is checked against the block's own ancestors (see the header).
 const { CliqueConsensus } = await import(
   new URL('./node_modules/@ethereumjs/blockchain/dist/esm/index.js', import.meta.url)
 );
 const validateConsensus = CliqueConsensus.prototype.validateConsensus;
 CliqueConsensus.prototype.validateConsensus = async function (block) {
   const { header } = block;
-  // the head's hash as a field: putBlock holds the lock that getCanonicalHeadHeader() waits for
-  const head = this.blockchain._headHeaderHash;
-  if (header.number <= 1n || !head || Buffer.from(header.parentHash).equals(Buffer.from(head))) {
-    return validateConsensus.call(this, block);
-  }
-  // the check reads the last signers from this list, which follows the canonical chain: give it
-  // those of the block's ancestors, oldest first, for this one check
+  if (header.number <= 1n) return validateConsensus.call(this, block);
+  // The check reads the last signers from a list kept for the canonical chain (and saved in
+  // the database): give it those of the block's own ancestors, oldest first, for this check.
+  // (getBlock takes no lock: putBlock, our caller, holds the blockchain's lock.)
   const ancestors = [];
   try {
     let parentHash = header.parentHash;
@@ -241,12 +240,12 @@ CliqueConsensus.prototype.validateConsensus = async function (block) {
   } catch {
     return validateConsensus.call(this, block); // an unknown parent fails as it did
   }
-  const canonical = this._cliqueLatestBlockSigners;
+  const kept = this._cliqueLatestBlockSigners;
   this._cliqueLatestBlockSigners = ancestors;
   try {
     return await validateConsensus.call(this, block);
   } finally {
-    this._cliqueLatestBlockSigners = canonical;
+    this._cliqueLatestBlockSigners = kept;
   }
 };
 
