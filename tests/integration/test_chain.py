@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from types import SimpleNamespace
 
 import pytest
@@ -64,11 +65,7 @@ def test_the_inventorys_own_paths_work_on_the_controller(tmp_path):
     # `make up` passes no build dir: the inventory's default (relative to inventory_dir) must
     # resolve in the plays on the implicit localhost too, where Ansible sets no inventory_dir.
     inventory = tmp_path / "inventories" / "local"
-    inventory.mkdir(parents=True)
-    for path in LOCAL_INVENTORY.rglob("*"):
-        if path.is_file():
-            (inventory / path.relative_to(LOCAL_INVENTORY)).parent.mkdir(parents=True, exist_ok=True)
-            (inventory / path.relative_to(LOCAL_INVENTORY)).write_bytes(path.read_bytes())
+    shutil.copytree(LOCAL_INVENTORY, inventory)
     for playbook in ("authorities.yml", "chain.yml"):
         run = run_playbook(playbook, None, inventory=inventory)
         assert run.rc == 0, run.output[-3000:]

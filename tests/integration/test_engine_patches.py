@@ -1,11 +1,12 @@
 """Engine fixes in poa-patches.mjs tested on the engine's own libraries, each in a case that
 fails without the fix (checked here too, so each test can fail).
 
-Fix 15, peer bookkeeping, on real devp2p servers over TCP: two nodes that dial each other at the same moment end with one connection refused as a
-duplicate. Unpatched, that refusal also erases the entry of the connection that stays, so a
-node stops counting a peer it is still connected to (a CI run ended with a 3-node mesh stuck
-at peers 2, 2, 1). The script pairs servers with dial offsets of 0..39 ms and checks that both
-sides of each pair agree with each other and with the connection that is really open.
+Fix 15, peer bookkeeping, on real devp2p servers over TCP: two nodes that dial each other at
+the same moment end with one connection refused as a duplicate. Unpatched, that refusal also
+erases the entry of the connection that stays, so a node stops counting a peer it is still
+connected to (a CI run ended with a 3-node mesh stuck at peers 2, 2, 1). The script pairs
+servers with dial offsets of 0..39 ms and checks that both sides of each pair agree with each
+other and with the connection that is really open.
 """
 from __future__ import annotations
 
