@@ -40,14 +40,9 @@ field and geth needs ``id`` to be a UUID; Nethermind's ``FileKeyStore`` finds
 it by the lower-case address (no 0x) in the FILE NAME (glob ``*<address>*``
 in ``KeyStore.KeyStoreDirectory``) and takes the MAC key from the last 16
 bytes of the derived key, so keystores shared between clients keep dklen=32.
-* @ethereumjs/client 0.10.5 (the npm release; checked in its dist/ and in
-  ``packages/client/bin/utils.ts`` upstream) has NO ``--key`` option: the
-  devp2p key lives in LevelDB ``<dataDir>/<chainName>/config`` under the key
-  ``config:client_key`` (raw 32 bytes), created at first start
-  (``Config.getClientKey``). A key file from here can't be handed to it by
-  flag; read its enode with the ``admin_nodeInfo`` RPC instead. Its
-  ``--unlock FILE`` (the sealing account) takes a plain hex key without
-  ``0x``, not a keystore. Format ``hex`` is the closest match.
+geth, OpenEthereum and Nethermind all unlock the signing account from this
+keystore with its password file, so the account key is never written
+unencrypted.
 """
 
 from __future__ import annotations
@@ -451,14 +446,8 @@ def _read_file(path, what):
 def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scrypt_r=DEFAULT_SCRYPT_R,
                     scrypt_p=DEFAULT_SCRYPT_P, dklen=DEFAULT_DKLEN, pbkdf2_iterations=DEFAULT_PBKDF2_ITERATIONS,
                     import_keystore=None, import_keystore_password=None, import_private_key=None,
-                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False, plain_key_path=None):
+                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False):
     """Make sure ``path`` holds a keystore that ``password`` unlocks.
-
-    ``plain_key_path``, when given, also gets the key UNENCRYPTED as 64 hex
-    characters without 0x and without newline: the file @ethereumjs/client's
-    ``--unlock`` reads (it can't read a keystore). It is kept in step with the
-    keystore (the keystore is the source of truth); a file there that is not a
-    key file is never overwritten.
 
     * ``path`` exists: it is parsed and decrypted (wrong password or corrupt:
       KeysError, nothing touched). With an import, its address must be the
@@ -469,9 +458,8 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
       ``password`` and the kdf settings given. A raw private key is encrypted.
 
     Returns a dict: ``changed``, ``created``, ``address`` (None only in check
-    mode when a new random key would be generated), ``reencrypted``,
-    ``plain_key_changed`` and ``keystore`` (public description, for a diff).
-    Never key material.
+    mode when a new random key would be generated), ``reencrypted`` and
+    ``keystore`` (public description, for a diff). Never key material.
     """
     _require_libs()
     password = normalize_password(password)
@@ -507,7 +495,6 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
             except KeysError as exc:
                 raise KeysError('import_keystore: %s (checked with import_keystore_password)' % exc)
 
-    _plain_key_precheck(plain_key_path)
     if os.path.lexists(path):
         if os.path.isdir(path):
             raise KeysError('%s is a directory; path must be the keystore file itself' % path)
@@ -523,23 +510,21 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
                 raise KeysError('%s already holds the key of %s, not the imported %s; refusing to overwrite it. '
                                 'Remove the file yourself if you really mean to replace that authority key'
                                 % (path, address, wanted))
-        plain_changed = _ensure_plain_key(plain_key_path, key, mode, uid, gid, check_mode)
-        return {'changed': plain_changed, 'created': False, 'address': address, 'reencrypted': False,
-                'plain_key_changed': plain_changed, 'keystore': describe_keystore(existing)}
+        return {'changed': False, 'created': False, 'address': address, 'reencrypted': False,
+                'keystore': describe_keystore(existing)}
 
     check_parent_dir(path, check_mode)
     if check_mode:
         address = imported_key.public_key.to_checksum_address() if imported_key is not None else None
         return {'changed': True, 'created': True, 'address': address,
                 'reencrypted': import_keystore is not None and keep_bytes is None,
-                'plain_key_changed': _ensure_plain_key(plain_key_path, imported_key, mode, uid, gid, True),
                 'keystore': {'address': address, 'kdf': kdf}}
 
     reencrypted = False
-    key = imported_key
     if keep_bytes is not None:
         data = bytes(keep_bytes)
     else:
+        key = imported_key
         if key is None:
             key = _private_key_from_bytes(secrets.token_bytes(32), 'generated key')
         else:
@@ -548,41 +533,8 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
                                                     pbkdf2_iterations))
     atomic_write(path, data, mode, uid, gid)
     written = parse_keystore(data)
-    plain_changed = _ensure_plain_key(plain_key_path, key, mode, uid, gid, False)
     return {'changed': True, 'created': True, 'address': keystore_address(written), 'reencrypted': reencrypted,
-            'plain_key_changed': plain_changed, 'keystore': describe_keystore(written)}
-
-
-def _plain_key_precheck(plain_path):
-    """Fail before anything is written when the plain key file can't be written later."""
-    if plain_path is None:
-        return
-    if os.path.lexists(plain_path):
-        if os.path.isdir(plain_path):
-            raise KeysError('plain key file %s is a directory; give the path of a file' % plain_path)
-        data = _read_file(plain_path, 'plain key file')
-        if data:
-            try:
-                _decode_node_key(data, plain_path)
-            except KeysError:
-                raise KeysError('%s exists and is not a key file; refusing to overwrite it. Move it away or '
-                                'choose another plain_key_file' % plain_path)
-    else:
-        check_parent_dir(plain_path)
-
-
-def _ensure_plain_key(plain_path, key, mode, uid, gid, check_mode):
-    """Write ``key`` as bare hex to ``plain_path`` when it differs; returns whether it (would have) changed."""
-    if plain_path is None:
-        return False
-    if key is None:        # check mode, random key not generated yet
-        return True
-    wanted = _encode_node_key(key, 'hex')
-    if os.path.lexists(plain_path) and _read_file(plain_path, 'plain key file') == wanted:
-        return False
-    if not check_mode:
-        atomic_write(plain_path, wanted, mode, uid, gid)
-    return True
+            'keystore': describe_keystore(written)}
 
 
 # ---------------------------------------------------------------------------
@@ -594,7 +546,7 @@ def _encode_node_key(key, fmt):
         return key.to_bytes().hex().encode('ascii')
     if fmt == 'raw':
         return key.to_bytes()
-    raise KeysError('node key format %r is not supported; use hex (geth, OpenEthereum, ethereumjs) '
+    raise KeysError('node key format %r is not supported; use hex (geth and OpenEthereum) '
                     'or raw (Nethermind)' % (fmt,))
 
 
@@ -693,7 +645,7 @@ def ensure_node_key(path, fmt='hex', mode=DEFAULT_FILE_MODE, uid=None, gid=None,
     """
     _require_libs()
     if fmt not in NODE_KEY_FORMATS:
-        raise KeysError('node key format %r is not supported; use hex (geth, OpenEthereum, ethereumjs) '
+        raise KeysError('node key format %r is not supported; use hex (geth and OpenEthereum) '
                         'or raw (Nethermind)' % (fmt,))
     if os.path.lexists(path):
         if os.path.isdir(path):

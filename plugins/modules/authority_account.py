@@ -102,14 +102,6 @@ options:
     description:
       - A raw secp256k1 private key (64 hex characters, C(0x) optional) to encrypt into O(path) when it is missing.
     type: str
-  plain_key_file:
-    description:
-      - Also write the private key UNENCRYPTED to this file, as 64 hex characters without C(0x) or newline, with the
-        same O(owner), O(group) and O(mode). This is the file C(@ethereumjs/client --unlock) reads; that client cannot
-        read a keystore. Leave it unset for geth, OpenEthereum and Nethermind, which unlock the keystore themselves.
-      - The file follows the keystore (rewritten if it holds another key). An existing file there that is not a
-        key file fails the task and is left as it is.
-    type: path
 notes:
   - Requires the Python libraries eth-account (with eth-keyfile, eth-keys) and pycryptodome on the target.
   - O(mode) defaults to V(0600) when not set.
@@ -175,11 +167,6 @@ reencrypted:
   returned: success
   type: bool
   sample: false
-plain_key_changed:
-  description: Whether O(plain_key_file) was (or in check mode would be) written.
-  returned: success
-  type: bool
-  sample: false
 kdf:
   description: Key derivation function of the keystore at O(path).
   returned: success
@@ -226,7 +213,6 @@ def main():
         import_keystore=dict(type='str', no_log=True),
         import_keystore_password=dict(type='str', no_log=True),
         import_private_key=dict(type='str', no_log=True),
-        plain_key_file=dict(type='path'),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -248,8 +234,7 @@ def main():
             and not params['import_private_key'] and not params['import_keystore']):
         # First run in check mode: the password file is made by an earlier task that check mode
         # skipped, so nothing can be read yet; the truthful prediction is "a keystore is created".
-        module.exit_json(changed=True, address=None, path=path, created=True, reencrypted=False,
-                         plain_key_changed=bool(params['plain_key_file']), kdf=params['kdf'],
+        module.exit_json(changed=True, address=None, path=path, created=True, reencrypted=False, kdf=params['kdf'],
                          diff={'before': before, 'after': {'path': path, 'state': 'present'},
                                'before_header': path, 'after_header': path})
     try:
@@ -260,7 +245,6 @@ def main():
         uid = resolve_uid(params['owner'])
         gid = resolve_gid(params['group'])
         existed = _mode_text(path) is not None
-        plain_existed = bool(params['plain_key_file']) and os.path.isfile(params['plain_key_file'])
         result = ensure_keystore(
             path, password,
             kdf=params['kdf'], scrypt_n=params['scrypt_n'], scrypt_r=params['scrypt_r'], scrypt_p=params['scrypt_p'],
@@ -268,41 +252,31 @@ def main():
             import_keystore=params['import_keystore'], import_keystore_password=params['import_keystore_password'],
             import_private_key=params['import_private_key'],
             mode=octal_mode(params['mode']), uid=uid, gid=gid, check_mode=module.check_mode,
-            plain_key_path=params['plain_key_file'],
         )
     except KeysError as exc:
         module.fail_json(msg=str(exc), path=path)
 
-    plain = params['plain_key_file']
     described = result['keystore']
     if existed:
         before = {'path': path, 'state': 'present', 'address': described['address'], 'kdf': described['kdf'],
                   'mode': _mode_text(path)}
     after = {'path': path, 'state': 'present', 'address': result['address'], 'kdf': described['kdf'],
              'mode': _mode_text(path) if not module.check_mode or existed else '0%03o' % octal_mode(params['mode'])}
-    if plain:
-        # only whether the plain key file is in step, never its content
-        before['plain_key_file'] = {'path': plain, 'in_step': plain_existed and not result['plain_key_changed']}
-        after['plain_key_file'] = {'path': plain, 'in_step': True}
     diff = {'before': before, 'after': after, 'before_header': path, 'after_header': path}
 
     changed = result['changed']
-    targets = [path] if existed or not module.check_mode else []
-    if plain and (plain_existed or not module.check_mode):
-        targets.append(plain)
-    for target in targets:
-        file_args = module.load_file_common_arguments(params, path=target)
+    if existed or not module.check_mode:
+        file_args = module.load_file_common_arguments(params)
         try:
-            changed = module.set_fs_attributes_if_different(file_args, changed, diff=diff if target == path else None)
+            changed = module.set_fs_attributes_if_different(file_args, changed, diff=diff)
         except Exception as exc:  # pylint: disable=broad-except
             module.fail_json(msg='cannot set owner/group/mode of %s: %s; owner and group changes need root (become)'
-                             % (target, exc), exception=traceback.format_exc())
-    if not module.check_mode:
-        after['mode'] = _mode_text(path)
+                             % (path, exc), exception=traceback.format_exc())
+        if not module.check_mode:
+            after['mode'] = _mode_text(path)
 
     module.exit_json(changed=changed, address=result['address'], path=path, created=result['created'],
-                     reencrypted=result['reencrypted'], plain_key_changed=result['plain_key_changed'],
-                     kdf=described['kdf'], diff=diff)
+                     reencrypted=result['reencrypted'], kdf=described['kdf'], diff=diff)
 
 
 if __name__ == '__main__':

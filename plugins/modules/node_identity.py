@@ -43,8 +43,7 @@ options:
     description:
       - V(hex) is 64 lower-case hex characters, no C(0x), no newline; geth and OpenEthereum read it.
       - V(raw) is the 32 key bytes; Nethermind reads it.
-      - "@ethereumjs/client 0.10.5 has no option to read a node key file (it keeps its key in its LevelDB
-        config database); use V(hex) and read its enode with the C(admin_nodeInfo) RPC call."
+      - geth reads a V(hex) node key given with C(--nodekey FILE) (or from C(<datadir>/geth/nodekey)).
     type: str
     choices: [hex, raw]
     default: hex

@@ -602,37 +602,6 @@ def test_import_both_rejected(tmp_path):
         keys.ensure_keystore(str(tmp_path / 'a.json'), b'pw', import_keystore='{}', import_private_key=SPEC_SECRET)
 
 
-def test_plain_key_file_follows_keystore(tmp_path):
-    path, plain = tmp_path / 'a.json', tmp_path / 'signer.key'
-    check = keys.ensure_keystore(str(path), b'pw', plain_key_path=str(plain), check_mode=True, **FAST)
-    assert check['plain_key_changed'] and os.listdir(tmp_path) == []
-    created = keys.ensure_keystore(str(path), b'pw', plain_key_path=str(plain), **FAST)
-    secret = independent_decrypt(json.loads(path.read_text()), b'pw').hex()
-    # what @ethereumjs/client --unlock reads: bare hex, no 0x, no newline
-    assert plain.read_bytes() == secret.encode('ascii')
-    assert os.stat(plain).st_mode & 0o777 == 0o600
-    assert created['plain_key_changed'] and independent_address(secret) == created['address']
-    again = keys.ensure_keystore(str(path), b'pw', plain_key_path=str(plain), **FAST)
-    assert not again['changed'] and not again['plain_key_changed']
-    # a stale key file is brought back in step with the keystore
-    plain.write_text(POLYCLI_KEY + '\n')
-    fixed = keys.ensure_keystore(str(path), b'pw', plain_key_path=str(plain), **FAST)
-    assert fixed['changed'] and fixed['plain_key_changed'] and not fixed['created']
-    assert plain.read_bytes() == secret.encode('ascii')
-
-
-def test_plain_key_file_never_clobbers_other_files(tmp_path):
-    path, plain = tmp_path / 'a.json', tmp_path / 'notes.txt'
-    plain.write_text('important notes')
-    with pytest.raises(KeysError, match='not a key file; refusing to overwrite'):
-        keys.ensure_keystore(str(path), b'pw', plain_key_path=str(plain), **FAST)
-    assert plain.read_text() == 'important notes'
-    assert not path.exists()
-    with pytest.raises(KeysError, match='does not exist'):
-        keys.ensure_keystore(str(path), b'pw', plain_key_path=str(tmp_path / 'no' / 'k'), **FAST)
-    assert not path.exists()
-
-
 # ---------------------------------------------------------------------------
 # node keys and enode URLs
 # ---------------------------------------------------------------------------

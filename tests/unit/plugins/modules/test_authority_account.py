@@ -223,20 +223,14 @@ def test_pbkdf2(capsys, env):
     assert Account.from_key(Account.decrypt(keystore, 'node-password')).address == out['address']
 
 
-def test_plain_key_file(capsys, env):
+def test_plain_key_file_is_no_longer_supported(capsys, env):
+    # no raw private key is written anywhere anymore: the old option is rejected, nothing is written
     plain = env['dir'] / 'signer.key'
-    check = run(capsys, check_mode=True, diff=True, path=env['path'], password_file=env['password_file'],
-                plain_key_file=str(plain), import_private_key=SPEC_SECRET)
-    assert check['changed'] and check['plain_key_changed'] and files(env['dir']) == []
-    out = run(capsys, diff=True, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain),
+    out = run(capsys, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain),
               import_private_key=SPEC_SECRET)
-    assert out['plain_key_changed'] and plain.read_text() == SPEC_SECRET
+    assert out['rc'] == 1 and 'Unsupported parameters' in out['msg'] and 'plain_key_file' in out['msg']
     assert SPEC_SECRET not in json.dumps(out)
-    assert out['diff']['after']['plain_key_file'] == {'path': str(plain), 'in_step': True}
-    os.chmod(plain, 0o644)
-    drift = run(capsys, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain))
-    assert drift['changed'] and not drift['plain_key_changed'] and os.stat(plain).st_mode & 0o777 == 0o600
-    assert not run(capsys, path=env['path'], password_file=env['password_file'], plain_key_file=str(plain))['changed']
+    assert files(env['dir']) == []
 
 
 def test_password_option_checks_before_any_file_is_written(capsys, env):
