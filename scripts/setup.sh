@@ -31,6 +31,26 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The local engine: go-ethereum (geth) 1.13.15, the last release that seals Clique blocks, built
+# from the Go module proxy into .tools/bin. geth 1.13 pins github.com/fjl/memsize, whose link fails
+# on Go >= 1.23 ("invalid reference to runtime.stopTheWorld"); -checklinkname=0 is memsize's own
+# way round it, and such a build must never run with --pprof. docs/local-engine.md has the numbers.
+geth_version="v1.13.15"
+geth_flags="-ldflags=-checklinkname=0"
+geth_want="$geth_version $geth_flags $(go version 2>/dev/null || echo no-go)"
+if [ ! -x .tools/bin/geth ] || [ "$(cat .tools/geth.stamp 2>/dev/null)" != "$geth_want" ]; then
+  command -v go >/dev/null || { echo "error: Go is needed to build geth (go install); install Go >= 1.21" >&2; exit 1; }
+  go list -m "github.com/ethereum/go-ethereum@$geth_version" >/dev/null \
+    || { echo "error: the Go module proxy does not serve go-ethereum $geth_version (GOPROXY=$(go env GOPROXY))" >&2; exit 1; }
+  echo "setup: building geth $geth_version from the Go module proxy (once; a few minutes)" >&2
+  mkdir -p .tools/bin
+  GOBIN="$root/.tools/bin" GOFLAGS=-buildvcs=false \
+    go install "$geth_flags" "github.com/ethereum/go-ethereum/cmd/geth@$geth_version"
+  .tools/bin/geth version | grep -q "^Version: ${geth_version#v}-stable" \
+    || { echo "error: .tools/bin/geth is not geth $geth_version" >&2; exit 1; }
+  echo "$geth_want" > .tools/geth.stamp
+fi
+
 # Third-party collections (community.docker) offline from the pinned ansible wheel.
 bash scripts/install-collections.sh >/dev/null
 
