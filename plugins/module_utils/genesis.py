@@ -35,8 +35,7 @@ except ImportError:  # pragma: no cover - exercised only without the libraries
 ZERO_ADDRESS = b"\x00" * 20
 ZERO_HASH = b"\x00" * 32
 EMPTY_BLOOM = b"\x00" * 256
-# Nethermind Eip1559Constants.DefaultForkBaseFee and geth params.InitialBaseFee; also the value
-# @ethereumjs/common uses for the London block (param initialBaseFee).
+# Nethermind Eip1559Constants.DefaultForkBaseFee and geth params.InitialBaseFee.
 DEFAULT_BASE_FEE = 1_000_000_000
 
 
@@ -493,7 +492,7 @@ def parity_genesis_hash(spec):
 
 
 # ---------------------------------------------------------------------------------------------
-# geth genesis.json (Clique), as read by geth core.Genesis and @ethereumjs/client --gethGenesis
+# geth genesis.json (Clique), as read by geth core.Genesis (`geth init`)
 # ---------------------------------------------------------------------------------------------
 
 def _hex_or_dec(value, path, bits=256):

@@ -18,7 +18,7 @@ from ansible.module_utils.basic import missing_required_lib
 try:
     from eth_account import Account
     from web3 import Web3
-    from web3.middleware import ExtraDataToPOAMiddleware, Web3Middleware
+    from web3.middleware import ExtraDataToPOAMiddleware
     from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
     HAS_WEB3 = True
     WEB3_IMPORT_ERROR = None
@@ -38,30 +38,6 @@ except ImportError:  # pragma: no cover - exercised by ansible-test import sanit
 
 DEFAULT_PRIORITY_FEE = 1_000_000_000  # 1 gwei, when the node has no eth_maxPriorityFeePerGas
 GAS_MARGIN_PERCENT = 20
-
-
-if HAS_WEB3:
-    class RetryNotFoundInDbMiddleware(Web3Middleware):
-        """Retry a request the node answers with 'value for 0x... not found in DB'.
-
-        @ethereumjs/client 0.10.5 (the local engine) answers this for a moment while it imports a
-        block it already announced (docs/local-engine.md); the same request succeeds shortly after.
-        """
-
-        attempts = 20
-        delay = 0.25
-
-        def wrap_make_request(self, make_request):
-            def middleware(method, params):
-                response = make_request(method, params)
-                for _attempt in range(self.attempts):
-                    error = response.get('error') if isinstance(response, dict) else None
-                    if not error or 'not found in DB' not in str(error.get('message', '')):
-                        break
-                    time.sleep(self.delay)
-                    response = make_request(method, params)
-                return response
-            return middleware
 
 
 class RpcError(Exception):
@@ -86,7 +62,6 @@ def connect(rpc_url=None, chain_id=None, timeout=30, provider=None):
     w3 = Web3(provider)
     # PoA chains (Clique, Aura) carry seals in extraData, longer than web3's mainnet check allows.
     w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
-    w3.middleware_onion.add(RetryNotFoundInDbMiddleware, name='retry_not_found_in_db')
     where = rpc_url or type(provider).__name__
     try:
         actual = int(w3.eth.chain_id)

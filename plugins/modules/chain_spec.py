@@ -12,7 +12,7 @@ version_added: "0.1.0"
 description:
   - Renders the chain spec of a Proof-of-Authority Aura chain in the Parity/OpenEthereum format,
     which Nethermind also reads, from structured inputs; or, with O(format=geth), a geth-style
-    genesis.json for a Clique engine (used by @ethereumjs/client) from the same inputs.
+    genesis.json for a Clique engine (geth, the local engine) from the same inputs.
   - Validates inputs and the result the way OpenEthereum 3.3 and Nethermind read a spec (unknown
     fields, required params, client disagreements); see docs/chain-spec.md for each rule and its source.
   - Computes the genesis block hash exactly as the clients do, including accounts with a
@@ -172,9 +172,9 @@ EXAMPLES = r"""
         1000: {safeContract: "0xf2f8ebd6df066f93dc012cc94fbfa4592727a910"}
     forks: {byzantium: 0, constantinople: 0, petersburg: 0, istanbul: 0, berlin: 100}
 
-- name: The same chain as a Clique genesis for @ethereumjs/client
+- name: The same chain as a Clique genesis for geth
   poa.consortium.chain_spec:
-    dest: /var/lib/ethjs/genesis.json
+    dest: /var/lib/geth/genesis.json
     format: geth
     chain_id: 8995
     step_duration: 5

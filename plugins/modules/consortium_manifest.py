@@ -53,7 +53,7 @@ EXAMPLES = r"""
       chain_id: 133700
       network_id: 133700
       genesis_hash: "0x..."
-      engine: ethereumjs
+      engine: geth
 """
 
 RETURN = r"""

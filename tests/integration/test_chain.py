@@ -35,7 +35,7 @@ def test_manifest_lists_every_authority_in_order(chain):
         keystore = json.loads((build / "hosts" / node["name"] / "keystore" / "authority.json").read_text())
         assert node["address"].lower() == "0x" + keystore["address"]
         assert node["enode"].startswith("enode://") and node["role"] == "authority"
-    assert manifest["chain_id"] == 133713 and manifest["engine"] == "ethereumjs"
+    assert manifest["chain_id"] == 133713 and manifest["engine"] == "geth"
 
 
 def test_genesis_hash_is_that_of_the_spec_every_node_holds(chain):

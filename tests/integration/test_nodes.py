@@ -1,15 +1,20 @@
-"""A whole local consortium: 5 ethereumjs authorities under supervisord, checked over JSON-RPC.
+"""A whole local consortium: 5 geth authorities under supervisord, checked over JSON-RPC.
 
-Bring-up, idempotent re-run, and the faults of issue 4: a stopped authority, its restart, a
-crashed node, a half-deployed consortium, and a node fed a foreign chain spec.
+Bring-up, the authorities' closed JSON-RPC, PoCo in both modes and the iExec SDK on the chain, an
+idempotent re-run, and the faults: a stopped authority, its restart, a crashed node, a
+half-deployed consortium, a node fed a foreign chain spec, and rounds of kill-all under load.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,7 +25,7 @@ from web3.middleware import ExtraDataToPOAMiddleware
 
 from conftest import IEXEC_BIN, ROOT, IexecSdk, run_playbook
 
-from ansible_collections.poa.consortium.plugins.module_utils import contracts, rpc, status
+from ansible_collections.poa.consortium.plugins.module_utils import contracts, poco, rpc, status
 
 HOSTS = ["alpha-1", "alpha-2", "beta-1", "beta-2", "gamma-1"]
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
@@ -76,9 +81,10 @@ def test_up_brings_five_peered_sealing_nodes(consortium):
     assert problems == []
     assert [r["peers"] for r in rows] == [4] * 5
     assert all(r["last_sealed"] is not None for r in rows)
-    # Every node reports the genesis hash we computed from the spec, and the same head hash.
+    # Every node is geth 1.13.15 and reports the genesis hash we computed from the spec.
     for node in consortium.manifest["nodes"]:
         w3 = w3_of(node["rpc_url"])
+        assert w3.client_version.startswith("Geth/v1.13.15-stable"), w3.client_version
         assert "0x" + bytes(w3.eth.get_block(0)["hash"]).hex() == consortium.manifest["genesis_hash"]
         assert w3.eth.chain_id == consortium.manifest["chain_id"]
 
@@ -101,10 +107,48 @@ def deployer_on(consortium, node):
                                                         str(deployer_dir / "secrets" / "authority.password")))
 
 
+def raw_rpc(url: str, method: str, params: list):
+    """One JSON-RPC request with no client library in the way; returns the decoded answer."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return json.load(answer)
+
+
+def test_an_unlocked_signer_is_not_reachable_from_the_network(consortium):
+    """An authority's signer is unlocked: from the address the other hosts see, nobody can send a
+    transaction as it; on loopback, no admin or account namespace is served."""
+    for node in consortium.manifest["nodes"]:
+        port = node["rpc_url"].rsplit(":", 1)[1]
+        seen_by_others = node["enode"].rsplit("@", 1)[1].split(":")[0]
+        assert seen_by_others.startswith("127.0.1."), node["enode"]
+        tx = {"from": node["address"], "to": node["address"], "value": "0x1"}
+        with pytest.raises(urllib.error.URLError):
+            raw_rpc(f"http://{seen_by_others}:{port}", "eth_sendTransaction", [tx])
+        for method in ("personal_listAccounts", "admin_peers", "debug_setHead", "miner_stop", "clique_propose"):
+            answer = raw_rpc(node["rpc_url"], method, ["0x1"] if method == "debug_setHead" else [])
+            assert answer.get("error", {}).get("code") == -32601, (node["name"], method, answer)
+
+
+def test_no_file_on_the_hosts_holds_a_raw_private_key(consortium):
+    secrets = []
+    for node in consortium.manifest["nodes"]:
+        host = consortium.build / "hosts" / node["name"]
+        key = Account.decrypt(json.loads((host / "keystore" / "authority.json").read_text()),
+                              (host / "secrets" / "authority.password").read_text().strip())
+        secrets += [bytes(key), bytes(key).hex().encode(), bytes(key).hex().upper().encode()]
+    scanned = 0
+    for path in (consortium.build / "hosts").rglob("*"):
+        if path.is_file() and not path.is_socket():
+            data = path.read_bytes()
+            scanned += 1
+            assert not any(secret in data for secret in secrets), path
+    assert scanned > 50  # the databases, logs and configs were read, not an empty tree
+
+
 def test_pending_nonce_counts_only_consecutive_pool_transactions(consortium):
-    """Engine fix 12: the 'pending' nonce is the account's nonce plus its consecutive pool nonces,
-    whatever the address case. Unpatched, a checksummed address saw no pool entry, and a gapped
-    future transaction was counted (the iExec SDK then sent behind a gap)."""
+    """The 'pending' nonce is the account's nonce plus its consecutive pool nonces, whatever the
+    address case: the iExec SDK relies on it (a gapped future transaction must not count)."""
     node = consortium.manifest["nodes"][1]
     w3, signer = deployer_on(consortium, node)
     user = Account.create()
@@ -138,6 +182,23 @@ def test_iexec_sdk_uses_poco_on_the_consortium(consortium, tmp_path):
     contracts.ensure_funded(w3, signer, [{"address": user, "balance": 10 ** 18}])
     contracts.ensure_funded(w3, signer, [{"address": user, "balance": 500 * 10 ** 9}], token=found["rlc"]["address"])
     sdk.use_hub({kind: found[f"poco_{kind.capitalize()}Registry"]["address"] for kind in ("app", "dataset", "workerpool")})
+
+
+def test_poco_native_mode_on_the_consortium(consortium, tmp_path):
+    """PoCo in native mode (the chain's coin is the stake) on the geth consortium, beside the
+    token-mode instance make up deployed; a second run sends nothing."""
+    node = consortium.manifest["nodes"][2]
+    w3, signer = deployer_on(consortium, node)
+    npm = ROOT / "node_modules" / "@iexec" / "poco"
+    manifest = contracts.Manifest(str(tmp_path / "native.json"))
+    result = poco.deploy_poco(w3, signer, manifest, str(npm), mode="native")
+    assert result["changed"] and result["token"] is None and "rlc" not in result["contracts"]
+    hub = result["hub"]
+    assert bytes(w3.eth.get_code(hub)) and hub != consortium.manifest["contracts"]["poco_hub"]["address"]
+    nonce = w3.eth.get_transaction_count(signer.account.address)
+    again = poco.deploy_poco(w3, rpc.Signer(w3, signer.account), contracts.Manifest(str(tmp_path / "native.json")),
+                             str(npm), mode="native")
+    assert not again["changed"] and w3.eth.get_transaction_count(signer.account.address) == nonce
 
 
 def test_rerun_changes_nothing(consortium):
@@ -206,3 +267,68 @@ def test_node_with_a_foreign_chain_spec_refuses_to_start(consortium):
         assert consortium.manifest["genesis_hash"] in run.output
     finally:
         spec_path.write_text(original)
+
+
+BUSY_LOOP = "import time\nend = time.monotonic() + 900\nwhile time.monotonic() < end:\n    pass\n"
+SOAK_ROUNDS = 20
+SOAK_ROUND_LIMIT = 30.0
+
+
+def mesh_and_heads(w3s: dict[str, Web3]):
+    """(full mesh, equal heads): every node has N-1 peers, and every node's head is the same block."""
+    peers = {name: w3.net.peer_count for name, w3 in w3s.items()}
+    heads = {name: w3.eth.get_block("latest") for name, w3 in w3s.items()}
+    mesh = all(count == len(w3s) - 1 for count in peers.values())
+    equal = len({(b["number"], bytes(b["hash"])) for b in heads.values()}) == 1
+    return mesh, equal, peers, {name: b["number"] for name, b in heads.items()}
+
+
+def test_soak_kill_all_and_restart_under_load(consortium):
+    """20 rounds: every geth is killed (SIGKILL) at once and supervisord restarts it; each round
+    must reach a full mesh and equal heads within 30 s, with two busy loops on the 2 cores."""
+    names = [n["name"] for n in consortium.manifest["nodes"]]
+    w3s = {n["name"]: w3_of(n["rpc_url"]) for n in consortium.manifest["nodes"]}
+    load = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(2)]
+    durations, start_head = [], w3s[names[0]].eth.block_number
+    try:
+        for round_no in range(1, SOAK_ROUNDS + 1):
+            # Kill only nodes supervisord counts as started, or it would give up on them (FATAL).
+            pids = {name: wait_for(lambda name=name: running_pid(consortium.build, name), 60, f"{name} RUNNING")
+                    for name in names}
+            for pid in pids.values():
+                os.kill(pid, signal.SIGKILL)
+            killed = time.monotonic()
+            last = None
+            while time.monotonic() - killed < SOAK_ROUND_LIMIT:
+                try:
+                    last = mesh_and_heads(w3s)
+                    if last[0] and last[1]:
+                        break
+                except Exception as exc:  # pylint: disable=broad-except
+                    last = (False, False, repr(exc), None)  # a node still starting answers nothing
+                time.sleep(0.2)
+            took = time.monotonic() - killed
+            durations.append(took)
+            assert last and last[0] and last[1], (
+                f"round {round_no}: no full mesh with equal heads {took:.1f} s after kill-all "
+                f"(peers {last[2] if last else '?'}, heads {last[3] if last else '?'})")
+            for name, pid in pids.items():
+                assert running_pid(consortium.build, name, started=False) != pid, f"{name} was not restarted"
+    finally:
+        for proc in load:
+            proc.kill()
+            proc.wait()
+    print("soak: %d rounds, recovery min %.1f s, max %.1f s, mean %.1f s; chain %d -> %d" % (
+        len(durations), min(durations), max(durations), sum(durations) / len(durations),
+        start_head, w3s[names[0]].eth.block_number))
+    # The chain kept its history: the head is past where the soak started.
+    assert w3s[names[0]].eth.block_number > start_head
+
+
+def running_pid(build: Path, name: str, started: bool = True):
+    """The node's pid once supervisord reports it RUNNING (or, with started=False, any live pid)."""
+    state = supervisorctl(build, name, "status", name).stdout
+    found = re.search(r"\b(RUNNING|STARTING)\b.*?pid (\d+)", state)
+    if not found or (started and found.group(1) != "RUNNING"):
+        return None
+    return int(found.group(2))

@@ -347,8 +347,8 @@ def test_validate_geth_document():
 
 
 def test_geth_fork_numbers_are_json_numbers_and_spurious_dragon_paired():
-    # @ethereumjs/common parseGethParams ignores fork blocks that are not JS numbers and requires
-    # eip155Block == eip158Block.
+    # geth's ChainConfig reads fork blocks as JSON numbers, and Spurious Dragon is EIP-155 and
+    # EIP-158 together.
     doc = S.render(inputs(format="geth", chain_id=8995, forks={"spurious_dragon": 3, "byzantium": 4}))[0]
     assert doc["config"]["eip155Block"] == doc["config"]["eip158Block"] == 3
     assert all(isinstance(v, int) for k, v in doc["config"].items() if k.endswith("Block"))
