@@ -1,29 +1,24 @@
 #!/usr/bin/env bash
-# Build the local engine image poa-consortium/ethereumjs:<client version>-<revision>, idempotently.
+# Build the local engine image poa-consortium/geth:<geth version>-<revision>, idempotently.
 #
 # No registry is reachable, so nothing is pulled:
 #   1. a Debian bookworm minbase root file system from debootstrap, cached as a tarball under
 #      $POA_CACHE_DIR (debootstrap runs once per machine, ~45 s);
 #   2. that tarball imported as the base image poa-consortium/debian-base:bookworm-minbase-<sha12>;
-#   3. docker/ethereumjs/Dockerfile on top of it: the host's Node.js binary, an `npm ci` of the
-#      engine files' package-lock.json (the whole npm tree pinned by integrity hash) and their
-#      *.cjs / *.mjs (bind-host.cjs: p2p sockets on $POA_BIND_HOST instead of 0.0.0.0;
-#      poa-patches.mjs, preloaded when present; set-nodekey.mjs, a helper).
-# The engine files are the ones the process mode installs, roles/node/files/ethereumjs/, so both
-# modes run the same npm tree and preloads.
+#   3. docker/geth/Dockerfile on top of it: the geth binary set-up built (go install
+#      github.com/ethereum/go-ethereum/cmd/geth@v1.13.15 into .tools/bin), the one the process
+#      mode runs, at /usr/local/bin/geth, the image's entrypoint. The build runs `geth version`
+#      and fails unless it reports the pinned version.
 # The image carries the label org.poa-consortium.recipe-hash; a run whose recipe hashes the same
-# does nothing; a changed recipe (Dockerfile, engine files, Node.js binary, base) rebuilds the tag.
+# does nothing; a changed recipe (Dockerfile, geth binary, base) rebuilds the tag.
 #
 # Environment:
-#   POA_CACHE_DIR        rootfs and npm cache (default /var/cache/poa-consortium)
-#   POA_IMAGE_REPO       image repository (default poa-consortium/ethereumjs)
-#   POA_IMAGE_REVISION   the <revision> of the tag (default from docker/ethereumjs/REVISION)
-#   POA_NODE_BINARY      the Node.js binary copied into the image (default: `command -v node`)
-#   POA_ENGINE_FILES_DIR the engine files: package.json, package-lock.json, bind-host.cjs and
-#                        any other *.mjs / *.cjs, copied to /opt/ethereumjs next to node_modules
-#                        so their imports resolve the client's packages (default
-#                        roles/node/files/ethereumjs). When poa-patches.mjs is among them, the
-#                        image preloads it (--import) after bind-host.cjs.
+#   POA_CACHE_DIR        rootfs cache (default /var/cache/poa-consortium)
+#   POA_IMAGE_REPO       image repository (default poa-consortium/geth)
+#   POA_IMAGE_REVISION   the <revision> of the tag (default from docker/geth/REVISION)
+#   POA_GETH_VERSION     the geth version the tag names and the binary must report (default
+#                        node_geth_version from roles/node/defaults/main.yml)
+#   POA_GETH_BINARY      the geth binary copied into the image (default .tools/bin/geth)
 #   DOCKER_HOST          as for the docker CLI (start the engine with scripts/docker-engine.sh)
 # Options: --print-tag (print the tag and exit), --force (rebuild even when up to date).
 # Prints the image tag as the last line of stdout. Exit codes: 0 ok, 1 usage / missing tool,
@@ -31,9 +26,9 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-recipe_dir="$root/docker/ethereumjs"
+recipe_dir="$root/docker/geth"
 cache_dir="${POA_CACHE_DIR:-/var/cache/poa-consortium}"
-repo="${POA_IMAGE_REPO:-poa-consortium/ethereumjs}"
+repo="${POA_IMAGE_REPO:-poa-consortium/geth}"
 suite="bookworm"
 variant="minbase"
 mirror="${POA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -51,30 +46,24 @@ for arg in "$@"; do
   esac
 done
 
-engine_dir="${POA_ENGINE_FILES_DIR:-$root/roles/node/files/ethereumjs}"
-for f in package.json package-lock.json bind-host.cjs; do
-  [ -f "$engine_dir/$f" ] || die 1 "the engine files in $engine_dir lack $f"
-done
-client_version="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dependencies"]["@ethereumjs/client"])' "$engine_dir/package.json")"
-[[ "$client_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die 1 "$engine_dir/package.json must pin @ethereumjs/client exactly (found '$client_version')"
+# The pinned version: the role's default, so the tag built is the tag the role deploys.
+geth_version="${POA_GETH_VERSION:-$(sed -n 's/^node_geth_version: *"\{0,1\}\([^"[:space:]]*\)"\{0,1\} *$/\1/p' "$root/roles/node/defaults/main.yml")}"
+[[ "$geth_version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] \
+  || die 1 "no exact geth version (POA_GETH_VERSION or node_geth_version in roles/node/defaults/main.yml; found '$geth_version')"
 revision="${POA_IMAGE_REVISION:-$(tr -d '[:space:]' <"$recipe_dir/REVISION")}"
-tag="$repo:$client_version-$revision"
+tag="$repo:$geth_version-$revision"
 if [ "$print_tag" -eq 1 ]; then echo "$tag"; exit 0; fi
 
 command -v docker >/dev/null || die 1 "the docker CLI is missing (bash scripts/docker-engine.sh start installs it)"
 timeout 10 docker info >/dev/null 2>&1 || die 2 "no Docker engine answers (run: bash scripts/docker-engine.sh start)"
-node_bin="${POA_NODE_BINARY:-$(command -v node || true)}"
-[ -x "$node_bin" ] || die 1 "no Node.js binary found (install nodejs or set POA_NODE_BINARY)"
-node_bin="$(readlink -f "$node_bin")"
-command -v npm >/dev/null || die 1 "npm is missing (it runs on the host to fill /opt/ethereumjs)"
-support_files=()
-while IFS= read -r -d '' f; do support_files+=("$f"); done \
-  < <(find "$engine_dir" -maxdepth 1 -type f \( -name '*.mjs' -o -name '*.cjs' \) -print0 | sort -z)
-# The preloads every engine process gets (the image's NODE_OPTIONS).
-node_options="--require=/opt/ethereumjs/bind-host.cjs"
-for f in "${support_files[@]}"; do
-  if [ "$(basename "$f")" = "poa-patches.mjs" ]; then node_options+=" --import=/opt/ethereumjs/poa-patches.mjs"; fi
-done
+geth_bin="${POA_GETH_BINARY:-$root/.tools/bin/geth}"
+[ -x "$geth_bin" ] || die 1 "no geth binary at $geth_bin (run scripts/setup.sh, or set POA_GETH_BINARY)"
+geth_bin="$(readlink -f "$geth_bin")"
+# Fail early, with the reason, rather than in the middle of a docker build.
+# (Output captured first: `geth version | grep -q` can fail on SIGPIPE under pipefail.)
+geth_says="$("$geth_bin" version 2>&1 || true)"
+grep -qx "Version: $geth_version-stable" <<<"$geth_says" \
+  || die 1 "$geth_bin is not geth $geth_version (it says: $(grep -m1 '^Version' <<<"$geth_says" || echo "${geth_says:0:200}"))"
 
 # --- 1. the debootstrap root file system, cached --------------------------------------------
 rootfs_tar="$cache_dir/rootfs-$suite-$variant.tar"
@@ -118,11 +107,9 @@ fi
 recipe_hash="$(
   {
     echo "base=$base"
-    echo "node_options=$node_options"
-    echo "node=$(sha256sum "$node_bin" | cut -d' ' -f1)"
-    sha256sum "$recipe_dir/Dockerfile" "$engine_dir/package.json" "$engine_dir/package-lock.json" \
-      | cut -d' ' -f1
-    for f in "${support_files[@]}"; do echo "support $(basename "$f") $(sha256sum "$f" | cut -d' ' -f1)"; done
+    echo "geth_version=$geth_version"
+    echo "geth=$(sha256sum "$geth_bin" | cut -d' ' -f1)"
+    sha256sum "$recipe_dir/Dockerfile" | cut -d' ' -f1
   } | sha256sum | cut -d' ' -f1
 )"
 have="$(docker image inspect --format '{{ index .Config.Labels "org.poa-consortium.recipe-hash" }}' "$tag" 2>/dev/null || true)"
@@ -133,28 +120,22 @@ if [ "$force" -eq 0 ] && [ "$have" = "$recipe_hash" ]; then
 fi
 if [ -n "$have" ]; then log "recipe changed (${have:0:12} -> ${recipe_hash:0:12}): rebuilding $tag"; fi
 
-ctx="$(mktemp -d)"
+# The context under the cache directory, not /tmp (other jobs clean /tmp).
+mkdir -p "$cache_dir"
+ctx="$(mktemp -d "$cache_dir/context.XXXXXX")"
 trap 'rm -rf "$ctx"' EXIT
 cp "$recipe_dir/Dockerfile" "$ctx/"
-mkdir -p "$ctx/support"
-cp "${support_files[@]}" "$ctx/support/"
-cp "$node_bin" "$ctx/node"
-mkdir -p "$ctx/opt-ethereumjs"
-cp "$engine_dir/package.json" "$engine_dir/package-lock.json" "$ctx/opt-ethereumjs/"
-log "npm ci @ethereumjs/client@$client_version (engine files: $engine_dir)"
-mkdir -p "$cache_dir/npm"
-(cd "$ctx/opt-ethereumjs" && npm ci --omit=dev --no-audit --no-fund --loglevel=error \
-    --cache "$cache_dir/npm" >&2) || die 4 "npm ci failed in the build context"
+cp "$geth_bin" "$ctx/geth"
 
-log "building $tag on $base"
+log "building $tag on $base (geth: $geth_bin)"
 start=$SECONDS
 # The classic builder (BuildKit/buildx is not installed); --network none: the engine has no
 # bridge, and nothing in the recipe needs the network.
 DOCKER_BUILDKIT=0 docker build --network none --force-rm \
-  --build-arg "BASE_IMAGE=$base" --build-arg "ENGINE_NODE_OPTIONS=$node_options" \
+  --build-arg "BASE_IMAGE=$base" --build-arg "GETH_VERSION=$geth_version" \
   --label "org.poa-consortium.recipe-hash=$recipe_hash" \
-  --label "org.poa-consortium.client-version=$client_version" \
-  --label "org.opencontainers.image.version=$client_version-$revision" \
+  --label "org.poa-consortium.geth-version=$geth_version" \
+  --label "org.opencontainers.image.version=$geth_version-$revision" \
   -t "$tag" "$ctx" >&2 || die 4 "docker build failed"
 log "built $tag in $((SECONDS - start)) s"
 # Earlier builds of the tag are now untagged (dangling): drop those no container uses any more.

@@ -1,7 +1,10 @@
 """The docker path of role node, for real: a local Docker engine, the locally built engine image,
-and a three-authority consortium of @ethereumjs/client containers, brought up by the
+and a three-authority consortium of geth 1.13.15 (Clique) containers, brought up by the
 molecule/docker scenario's converge (the collection's authorities, chain and nodes phases with
 node_deploy_mode docker, so roles/node/tasks/docker.yml), then checked over JSON-RPC.
+
+Each authority's p2p socket is on its own loopback address (127.0.42.x, the address the other
+hosts see); its JSON-RPC, which reaches the unlocked signer, is on 127.0.0.1 only.
 
 Skips only when Docker cannot be installed or started here (not root, apt or dockerd failing).
 Leaves the engine as it found it: stopped again if this test started it.
@@ -13,15 +16,20 @@ import os
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from ansible_collections.poa.consortium.plugins.module_utils import status
+
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "scripts" / "docker-engine.sh"
 BUILD = ROOT / "scripts" / "build-engine-image.sh"
-# The scenario's nodes (molecule/docker/molecule.yml host_vars).
+# The scenario's nodes (molecule/docker/molecule.yml host_vars): "host" is the address the other
+# hosts see (p2p); JSON-RPC is on RPC_HOST.
+RPC_HOST = "127.0.0.1"
 NODES = {
     "alpha-1": {"host": "127.0.42.1", "p2p": 30421, "rpc": 8421},
     "alpha-2": {"host": "127.0.42.2", "p2p": 30422, "rpc": 8422},
@@ -29,6 +37,7 @@ NODES = {
 }
 CHAIN_ID = 424242
 PERIOD = 2
+GETH_VERSION = "1.13.15"
 
 
 def _run(cmd: list[str], timeout: int, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -49,13 +58,19 @@ def _molecule(action: str, timeout: int = 240) -> subprocess.CompletedProcess:
     return _run([str(venv_bin / "molecule"), action, "-s", "docker"], timeout, env)
 
 
-def rpc(node: str, method: str, params: list | None = None):
-    n = NODES[node]
+def _call(url: str, method: str, params: list | None = None) -> dict:
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-    req = urllib.request.Request(f"http://{n['host']}:{n['rpc']}", data=body,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as resp:
-        answer = json.load(resp)
+        return json.load(resp)
+
+
+def rpc_url(node: str, host: str = RPC_HOST) -> str:
+    return f"http://{host}:{NODES[node]['rpc']}"
+
+
+def rpc(node: str, method: str, params: list | None = None):
+    answer = _call(rpc_url(node), method, params)
     assert "error" not in answer, f"{node} {method}: {answer['error']}"
     return answer["result"]
 
@@ -89,7 +104,7 @@ def image(engine):
     build = _run(["bash", str(BUILD)], timeout=600)
     assert build.returncode == 0, build.stderr[-3000:]
     tag = build.stdout.strip().splitlines()[-1]
-    assert tag.startswith("poa-consortium/ethereumjs:") and not tag.endswith(":latest")
+    assert tag.startswith(f"poa-consortium/geth:{GETH_VERSION}-") and tag.split("-")[-1].isdigit(), tag
     return tag
 
 
@@ -105,6 +120,8 @@ def network(image):
         _molecule("cleanup")
 
 
+# A throwaway geth in --dev mode (no p2p at all; its unlocked dev account behind HTTP on
+# 127.0.0.1) run through the role's docker tasks with hand-made variables.
 PROBE_PLAYBOOK = """
 - name: Probe the node role's docker tasks
   hosts: localhost
@@ -113,15 +130,14 @@ PROBE_PLAYBOOK = """
   vars:
     ansible_python_interpreter: "{{ ansible_playbook_python }}"
     node_name: docker-path-probe
-    node_engine: ethereumjs
+    node_engine: geth
     node_runtime_dir: /data
-    node_p2p_host: 127.0.42.9
-    node_rpc_host: 127.0.42.9
+    node_rpc_host: 127.0.0.1
     node_rpc_port: 8429
     node_start_timeout: 60
-    node_command: [--dev=poa, --rpc, --rpcAddr=127.0.42.9, --rpcPort=8429, --port=30429,
-                   --extIP=127.0.42.9, --discDns=false, --discV4=false, --no-logFile,
-                   --dataDir=/data/db]
+    node_command: [--dev, --dev.period, "1", --datadir, /data/db, --ipcdisable,
+                   --http, --http.addr, 127.0.0.1, --http.port, "8429", --http.api, "eth,net,web3",
+                   --authrpc.addr, 127.0.0.1, --authrpc.port, "28429", --verbosity, "2"]
   tasks:
     - name: Run the probe node
       ansible.builtin.include_role:
@@ -167,7 +183,7 @@ def test_only_a_config_hash_change_recreates_the_container(image, tmp_path):
         assert recreated and recreated != created
         # the engine answers on its own address after the recreate
         body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
-        req = urllib.request.Request("http://127.0.42.9:8429", data=body,
+        req = urllib.request.Request("http://127.0.0.1:8429", data=body,
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert "result" in json.load(resp)
@@ -177,10 +193,21 @@ def test_only_a_config_hash_change_recreates_the_container(image, tmp_path):
     assert _container_id("poa-docker-path-probe") == ""
 
 
-def test_nodes_answer_with_the_chain_id_and_see_each_other(network):
+def _manifest() -> dict:
+    """The scenario's consortium manifest, found through a node container's data mount
+    (<build>/hosts/<node> -> <build>/manifest.json)."""
+    out = _run(["docker", "inspect", "poa-alpha-1"], timeout=30)
+    assert out.returncode == 0, out.stderr
+    mounts = [m for m in json.loads(out.stdout)[0]["Mounts"] if m["Destination"] == "/data"]
+    assert len(mounts) == 1, mounts
+    return json.loads((Path(mounts[0]["Source"]).parents[1] / "manifest.json").read_text())
+
+
+def test_nodes_run_geth_and_see_each_other(network):
     for node in NODES:
+        assert rpc(node, "web3_clientVersion").startswith(f"Geth/v{GETH_VERSION}-"), node
         assert int(rpc(node, "eth_chainId"), 16) == CHAIN_ID
-    # The converge returns once every RPC answers; missing peers are redialled every 10 s.
+    # The converge returns once every RPC answers; static peers are dialled within seconds.
     deadline = time.monotonic() + 45
     peers = {}
     while time.monotonic() < deadline:
@@ -189,6 +216,28 @@ def test_nodes_answer_with_the_chain_id_and_see_each_other(network):
             break
         time.sleep(1)
     assert all(p == len(NODES) - 1 for p in peers.values()), f"not a full mesh: {peers}"
+
+
+def test_genesis_matches_the_manifest_and_every_authority_seals(network):
+    manifest = _manifest()
+    assert sorted(n["name"] for n in manifest["nodes"]) == sorted(NODES)
+    for n in manifest["nodes"]:
+        assert n["rpc_url"] == rpc_url(n["name"])
+        assert rpc(n["name"], "eth_getBlockByNumber", ["0x0", False])["hash"] == manifest["genesis_hash"]
+        # the signer each node runs is the authority the manifest (and so the genesis) names
+        assert rpc(n["name"], "eth_coinbase").lower() == n["address"].lower()
+    # Seals are recovered from the blocks (Clique signature in extraData): every authority's
+    # unlocked signer is at work, not just its process. Right after the converge the chain may be
+    # a block or two long: give every authority its turns (as the status module's `wait` does).
+    deadline = time.monotonic() + 20 * PERIOD
+    while True:
+        rows, problems = status.check(manifest["nodes"], manifest["chain_id"], manifest["genesis_hash"],
+                                      advance_timeout=10 * PERIOD, quick=True)
+        if not problems or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert problems == [], problems
+    assert all(r["last_sealed"] is not None for r in rows), rows
 
 
 def test_blocks_advance_on_one_chain(network):
@@ -205,15 +254,42 @@ def test_blocks_advance_on_one_chain(network):
     parent = rpc("alpha-1", "eth_getBlockByNumber", [hex(common - 1), False])
     assert parent["hash"] == rpc("alpha-1", "eth_getBlockByNumber", [hex(common), False])["parentHash"]
     # Clique: in-turn blocks have difficulty 2; with every authority up, most blocks are in turn.
-    in_turn = [int(rpc("alpha-1", "eth_getBlockByNumber", [hex(n), False])["difficulty"], 16) == 2
-               for n in range(max(1, common - 5), common + 1)]
+    blocks = [rpc("alpha-1", "eth_getBlockByNumber", [hex(n), False]) for n in range(max(1, common - 5), common + 1)]
+    in_turn = [int(b["difficulty"], 16) == 2 for b in blocks]
     assert sum(in_turn) >= len(in_turn) // 2, f"mostly out-of-turn blocks: {in_turn}"
+    signers = {rpc(node, "eth_coinbase").lower() for node in NODES}
+    assert {status.block_sealer(b).lower() for b in blocks} <= signers
 
 
-def test_p2p_ports_listen_on_the_nodes_own_loopback_address_only(network):
+def test_p2p_on_the_nodes_own_address_and_rpc_on_loopback_only(network):
     for node, n in NODES.items():
         assert _port_open(n["host"], n["p2p"]), f"{node}: p2p port closed on {n['host']}"
-        assert not _port_open("127.0.0.1", n["p2p"]), f"{node}: p2p port open on the wildcard address"
+        assert not _port_open(RPC_HOST, n["p2p"]), f"{node}: p2p port open on {RPC_HOST}"
+        assert _port_open(RPC_HOST, n["rpc"]), f"{node}: JSON-RPC closed on {RPC_HOST}"
+        assert not _port_open(n["host"], n["rpc"]), f"{node}: JSON-RPC open on its p2p address {n['host']}"
+
+
+def test_unlocked_signer_is_out_of_reach_on_the_p2p_address(network):
+    """eth_sendTransaction from the authority's own (unlocked) account: accepted over 127.0.0.1,
+    refused at the TCP level on the address the other hosts see."""
+    for node, n in NODES.items():
+        signer = rpc(node, "eth_coinbase")
+        tx = {"from": signer, "to": signer, "value": "0x0"}
+        with pytest.raises(urllib.error.URLError) as refused:
+            _call(rpc_url(node, host=n["host"]), "eth_sendTransaction", [tx])
+        assert isinstance(refused.value.reason, ConnectionRefusedError), f"{node}: {refused.value!r}"
+        # The control: the same request on loopback is signed and accepted, so the refusal above
+        # is what keeps the signer out of reach.
+        tx_hash = rpc(node, "eth_sendTransaction", [tx])
+        assert isinstance(tx_hash, str) and len(tx_hash) == 66, f"{node}: {tx_hash!r}"
+
+
+def test_admin_namespaces_are_not_served_over_loopback(network):
+    for node in NODES:
+        assert rpc(node, "eth_accounts") == [rpc(node, "eth_coinbase")], node
+        for method in ("personal_listAccounts", "admin_peers"):
+            answer = _call(rpc_url(node), method)
+            assert answer.get("error", {}).get("code") == -32601, f"{node} {method}: {answer}"
 
 
 def test_containers_use_the_pinned_image_and_host_network(network):
@@ -222,8 +298,10 @@ def test_containers_use_the_pinned_image_and_host_network(network):
         assert out.returncode == 0, out.stderr
         info = json.loads(out.stdout)[0]
         assert info["Config"]["Image"] == network["tag"]
+        assert info["Config"]["Entrypoint"] == ["/usr/local/bin/geth"]
         assert info["HostConfig"]["NetworkMode"] == "host"
         assert info["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
+        assert info["Config"]["Labels"]["poa.engine"] == "geth"
         assert len(info["Config"]["Labels"]["poa.config-hash"]) == 64
 
 
