@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 INVENTORY ?= inventories/local
 
-.PHONY: setup up down test units sanity lint integration molecule bench build
+.PHONY: setup up down test units compat sanity lint integration molecule bench build
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,10 @@ test: setup
 
 units: setup
 	bash scripts/test.sh units
+
+# The lower end of the supported ansible-core range: 2.19 on Python 3.11 (.venv-core219).
+compat: setup
+	bash scripts/test.sh compat
 
 sanity: setup
 	bash scripts/test.sh sanity

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, or one stage: units | sanity | lint | integration.
+# The whole test suite, or one stage: units | compat | sanity | lint | integration | molecule.
 # Exits non-zero as soon as a stage fails; prints a one-line summary per stage.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,6 +11,84 @@ py_ver="$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])
 
 stage_units() {
   python -m pytest -q tests/unit
+}
+
+# The lower end of the supported ansible-core range (meta/runtime.yml requires_ansible):
+# ansible-core 2.19 on Python 3.11, in its own venv (.venv-core219, pinned by
+# requirements-core219.lock). The other stages test the upper end (.venv: 2.21 on 3.12).
+# Runs the unit suite, then authorities.yml + chain.yml against inventories/local in a temp build
+# dir (no node is started), then the same again, which must change nothing.
+find_python311() {
+  if [ -n "${POA_PYTHON311:-}" ]; then echo "$POA_PYTHON311"; return; fi
+  local pyroot="${PYENV_ROOT:-$HOME/.pyenv}"
+  local cand
+  for cand in "$pyroot"/versions/3.11*/bin/python3.11 python3.11; do
+    if "$cand" -c 'import sys; assert sys.version_info[:2] == (3, 11)' >/dev/null 2>&1; then
+      echo "$cand"; return
+    fi
+  done
+  echo "error: Python 3.11 not found (needed by the compat stage: ansible-core 2.19);" \
+       "install it (pyenv install 3.11) or set POA_PYTHON311" >&2
+  return 1
+}
+
+compat_venv() {  # idempotent, like .venv in scripts/setup.sh: a stamp of the lock file's hash
+  local venv="$root/.venv-core219" stamp want py
+  stamp="$venv/.poa-stamp"
+  want="$(sha256sum requirements-core219.lock | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  py="$(find_python311)"
+  echo "compat: installing requirements-core219.lock into .venv-core219 (once; about a minute)" >&2
+  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-core219.lock
+  "$venv/bin/python" -m pip check
+  echo "$want" > "$stamp"
+}
+
+stage_compat() {
+  compat_venv
+  local venv="$root/.venv-core219" py="$root/.venv-core219/bin/python"
+  [ -e "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/poa/consortium/galaxy.yml" ] \
+    || { echo "error: poa.consortium is not linked under .ansible/collections: run scripts/setup.sh" >&2; return 1; }
+  "$py" - <<'PY'
+import sys, ansible.release
+print(f"compat: Python {sys.version.split()[0]}, ansible-core {ansible.release.__version__}")
+PY
+  # The unit suite, on this venv's python (its ansible-playbook for the template tests too).
+  PATH="$venv/bin:$PATH" "$py" -m pytest -q -p no:cacheprovider tests/unit
+
+  # A real run of the first two phases, then a second run that must report changed=0.
+  local work rc=0 t0
+  work="$(mktemp -d "${TMPDIR:-/tmp}/poa-compat.XXXXXX")"
+  compat_play() {  # log-file
+    PATH="$venv/bin:$PATH" "$venv/bin/ansible-playbook" -i inventories/local \
+      -e "consortium_build_dir=$work/build" -e "ansible_python_interpreter=$py" \
+      playbooks/authorities.yml playbooks/chain.yml >"$1" 2>&1
+  }
+  t0=$SECONDS
+  compat_play "$work/run1.log" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    cat "$work/run1.log"; echo "compat: first run of authorities.yml + chain.yml failed (rc $rc)" >&2
+    rm -rf "$work"; return 1
+  fi
+  local genesis
+  genesis="$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("genesis_hash", ""))' \
+    "$work/build/manifest.json" 2>/dev/null || true)"
+  if ! [[ "$genesis" =~ ^0x[0-9a-f]{64}$ ]]; then
+    echo "compat: the manifest ($work/build/manifest.json) has no genesis_hash" >&2
+    rm -rf "$work"; return 1
+  fi
+  echo "compat: first run rc 0 ($((SECONDS - t0)) s), manifest genesis_hash $genesis"
+  t0=$SECONDS
+  compat_play "$work/run2.log" || rc=$?
+  local recap
+  recap="$(sed -n '/^PLAY RECAP/,$p' "$work/run2.log" | grep -E ' : ok=' || true)"
+  if [ "$rc" -ne 0 ] || [ -z "$recap" ] || grep -qvE ' changed=0 ' <<<"$recap"; then
+    cat "$work/run2.log"; echo "compat: second run was not a no-op (rc $rc)" >&2
+    rm -rf "$work"; return 1
+  fi
+  echo "compat: second run rc 0 ($((SECONDS - t0)) s), changed=0 on every line of its $(grep -c '^PLAY RECAP' "$work/run2.log") recaps ($(wc -l <<<"$recap") host lines)"
+  rm -rf "$work"
 }
 
 # ansible-test needs the collection at a real path .../ansible_collections/poa/consortium
@@ -46,7 +124,7 @@ stage_molecule() {
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(units sanity lint integration molecule)
+[ ${#stages[@]} -gt 0 ] || stages=(units compat sanity lint integration molecule)
 for s in "${stages[@]}"; do
   echo "=== stage: $s"
   "stage_$s"
