@@ -69,6 +69,7 @@ def test_geth_reads_the_config_as_meant(rendered, case):
     p2p, node = config['Node']['P2P'], config['Node']
     assert p2p['StaticNodes'] == PEERS and p2p['TrustedNodes'] == PEERS
     assert p2p['NoDiscovery'] is True and p2p['BootstrapNodes'] == []
+    assert p2p['DialRatio'] == 1 and p2p['MaxPeers'] >= len(PEERS)
     assert p2p['ListenAddr'] == '127.0.1.1:30311'
     assert node['HTTPPort'] == 8511 and sorted(node['HTTPModules']) == ['eth', 'net', 'web3']
     assert node['HTTPHost'] == CASES[case]['node_rpc_host']
