@@ -46,8 +46,10 @@ if [ ! -x .tools/bin/geth ] || [ "$(cat .tools/geth.stamp 2>/dev/null)" != "$get
   mkdir -p .tools/bin
   GOBIN="$root/.tools/bin" GOFLAGS=-buildvcs=false \
     go install "$geth_flags" "github.com/ethereum/go-ethereum/cmd/geth@$geth_version"
-  .tools/bin/geth version | grep -q "^Version: ${geth_version#v}-stable" \
-    || { echo "error: .tools/bin/geth is not geth $geth_version" >&2; exit 1; }
+  # Captured first: `geth version | grep -q` fails under pipefail when grep exits early (SIGPIPE).
+  geth_says="$(.tools/bin/geth version)"
+  [[ "$geth_says" == *"Version: ${geth_version#v}-stable"* ]] \
+    || { echo "error: .tools/bin/geth is not geth $geth_version: $geth_says" >&2; exit 1; }
   echo "$geth_want" > .tools/geth.stamp
 fi
 
