@@ -288,7 +288,7 @@ def test_soak_kill_all_and_restart_under_load(consortium):
     must reach a full mesh and equal heads within 30 s, with two busy loops on the 2 cores."""
     names = [n["name"] for n in consortium.manifest["nodes"]]
     w3s = {n["name"]: w3_of(n["rpc_url"]) for n in consortium.manifest["nodes"]}
-    load = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _ in range(2)]
+    load = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _busy in range(2)]
     durations, start_head = [], w3s[names[0]].eth.block_number
     try:
         for round_no in range(1, SOAK_ROUNDS + 1):
