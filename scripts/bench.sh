@@ -10,6 +10,9 @@ run() {
 }
 run identities
 run chain_spec
-# These two bring up inventories/local: stop `make up` first.
+# This one brings up inventories/local: stop `make up` first.
 run poco --consortium
-run consortium
+# 5, 15 and 25 authorities on 127.0.5.x (ports 31001+, 9101+, 29101+), beside inventories/local;
+# 15-20 minutes on 2 cores. Set BENCH_CONSORTIUM_ARGS (e.g. "--sizes 5") for a shorter run.
+# shellcheck disable=SC2086
+run consortium ${BENCH_CONSORTIUM_ARGS:-}
