@@ -5,31 +5,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
+# shellcheck source=scripts/venv.sh
+. "$root/scripts/venv.sh"
+
 # Python 3.12: ansible-core 2.21 (the newest) needs >= 3.12, and web3 8 / py-evm run on it.
 # The machine default (3.11) is capped at ansible-core 2.19. See docs/python.md.
-find_python() {
-  if [ -n "${POA_PYTHON:-}" ]; then echo "$POA_PYTHON"; return; fi
-  local pyroot="${PYENV_ROOT:-$HOME/.pyenv}"
-  local cand
-  for cand in "$pyroot"/versions/3.12*/bin/python3.12 python3.12; do
-    # pyenv shims exist for versions that are not selected: check the binary really runs.
-    if "$cand" -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then
-      echo "$cand"; return
-    fi
-  done
-  echo "error: Python 3.12 not found; install it (pyenv install 3.12) or set POA_PYTHON" >&2
-  exit 1
-}
-
-stamp=".venv/.poa-stamp"
-want="$(cat requirements.lock requirements.txt | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  py="$(find_python)"
-  [ -x .venv/bin/python ] || "$py" -m venv .venv
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-  .venv/bin/python -m pip check
-  echo "$want" > "$stamp"
-fi
+ensure_venv "$root/.venv" 3.12 POA_PYTHON requirements.lock requirements.txt
 
 # The local engine: go-ethereum (geth) 1.13.15, the last release that seals Clique blocks, built
 # from the Go module proxy into .tools/bin. geth 1.13 pins github.com/fjl/memsize, whose link fails

@@ -7,6 +7,8 @@ cd "$root"
 export PATH="$root/.venv/bin:$root/node_modules/.bin:$PATH"
 export ANSIBLE_CONFIG="$root/ansible.cfg"
 export ANSIBLE_COLLECTIONS_PATH="$root/.ansible/collections"
+# shellcheck source=scripts/venv.sh
+. "$root/scripts/venv.sh"
 py_ver="$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 
 stage_units() {
@@ -18,35 +20,8 @@ stage_units() {
 # requirements-core219.lock). The other stages test the upper end (.venv: 2.21 on 3.12).
 # Runs the unit suite, then authorities.yml + chain.yml against inventories/local in a temp build
 # dir (no node is started), then the same again, which must change nothing.
-find_python311() {
-  if [ -n "${POA_PYTHON311:-}" ]; then echo "$POA_PYTHON311"; return; fi
-  local pyroot="${PYENV_ROOT:-$HOME/.pyenv}"
-  local cand
-  for cand in "$pyroot"/versions/3.11*/bin/python3.11 python3.11; do
-    if "$cand" -c 'import sys; assert sys.version_info[:2] == (3, 11)' >/dev/null 2>&1; then
-      echo "$cand"; return
-    fi
-  done
-  echo "error: Python 3.11 not found (needed by the compat stage: ansible-core 2.19);" \
-       "install it (pyenv install 3.11) or set POA_PYTHON311" >&2
-  return 1
-}
-
-compat_venv() {  # idempotent, like .venv in scripts/setup.sh: a stamp of the lock file's hash
-  local venv="$root/.venv-core219" stamp want py
-  stamp="$venv/.poa-stamp"
-  want="$(sha256sum requirements-core219.lock | cut -d' ' -f1)"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
-  py="$(find_python311)"
-  echo "compat: installing requirements-core219.lock into .venv-core219 (once; about a minute)" >&2
-  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements-core219.lock
-  "$venv/bin/python" -m pip check
-  echo "$want" > "$stamp"
-}
-
 stage_compat() {
-  compat_venv
+  ensure_venv "$root/.venv-core219" 3.11 POA_PYTHON311 requirements-core219.lock
   local venv="$root/.venv-core219" py="$root/.venv-core219/bin/python"
   [ -e "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/poa/consortium/galaxy.yml" ] \
     || { echo "error: poa.consortium is not linked under .ansible/collections: run scripts/setup.sh" >&2; return 1; }
