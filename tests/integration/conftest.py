@@ -5,6 +5,7 @@ import json
 import os
 import re
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,15 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCAL_INVENTORY = ROOT / "inventories" / "local"
 IEXEC_BIN = os.environ.get("IEXEC_BIN") or str(ROOT / "node_modules" / ".bin" / "iexec")
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def json_rpc(url: str, method: str, params: list | None = None, timeout: float = 10) -> dict:
+    """One JSON-RPC request with no client library in the way; returns the decoded answer
+    (``result`` or ``error``). A refused connection raises urllib.error.URLError."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.load(answer)
 
 
 class PlaybookRun:

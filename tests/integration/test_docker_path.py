@@ -17,10 +17,10 @@ import socket
 import subprocess
 import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import json_rpc
 
 from ansible_collections.poa.consortium.plugins.module_utils import status
 
@@ -58,19 +58,12 @@ def _molecule(action: str, timeout: int = 240) -> subprocess.CompletedProcess:
     return _run([str(venv_bin / "molecule"), action, "-s", "docker"], timeout, env)
 
 
-def _call(url: str, method: str, params: list | None = None) -> dict:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.load(resp)
-
-
 def rpc_url(node: str, host: str = RPC_HOST) -> str:
     return f"http://{host}:{NODES[node]['rpc']}"
 
 
 def rpc(node: str, method: str, params: list | None = None):
-    answer = _call(rpc_url(node), method, params)
+    answer = json_rpc(rpc_url(node), method, params)
     assert "error" not in answer, f"{node} {method}: {answer['error']}"
     return answer["result"]
 
@@ -182,11 +175,7 @@ def test_only_a_config_hash_change_recreates_the_container(image, tmp_path):
         recreated = _container_id("poa-docker-path-probe")
         assert recreated and recreated != created
         # the engine answers on its own address after the recreate
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
-        req = urllib.request.Request("http://127.0.0.1:8429", data=body,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            assert "result" in json.load(resp)
+        assert "result" in json_rpc("http://127.0.0.1:8429", "eth_chainId")
     finally:
         down = _probe(tmp_path, image, "b" * 64, tasks="docker_down")
         assert down.returncode == 0, down.stdout[-4000:]
@@ -276,7 +265,7 @@ def test_unlocked_signer_is_out_of_reach_on_the_p2p_address(network):
         signer = rpc(node, "eth_coinbase")
         tx = {"from": signer, "to": signer, "value": "0x0"}
         with pytest.raises(urllib.error.URLError) as refused:
-            _call(rpc_url(node, host=n["host"]), "eth_sendTransaction", [tx])
+            json_rpc(rpc_url(node, host=n["host"]), "eth_sendTransaction", [tx])
         assert isinstance(refused.value.reason, ConnectionRefusedError), f"{node}: {refused.value!r}"
         # The control: the same request on loopback is signed and accepted, so the refusal above
         # is what keeps the signer out of reach.
@@ -288,7 +277,7 @@ def test_admin_namespaces_are_not_served_over_loopback(network):
     for node in NODES:
         assert rpc(node, "eth_accounts") == [rpc(node, "eth_coinbase")], node
         for method in ("personal_listAccounts", "admin_peers"):
-            answer = _call(rpc_url(node), method)
+            answer = json_rpc(rpc_url(node), method)
             assert answer.get("error", {}).get("code") == -32601, f"{node} {method}: {answer}"
 
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,7 +22,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
-from conftest import IEXEC_BIN, ROOT, IexecSdk, run_playbook
+from conftest import IEXEC_BIN, ROOT, IexecSdk, json_rpc, run_playbook
 
 from ansible_collections.poa.consortium.plugins.module_utils import contracts, poco, rpc, status
 
@@ -107,14 +106,6 @@ def deployer_on(consortium, node):
                                                         str(deployer_dir / "secrets" / "authority.password")))
 
 
-def raw_rpc(url: str, method: str, params: list):
-    """One JSON-RPC request with no client library in the way; returns the decoded answer."""
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as answer:
-        return json.load(answer)
-
-
 def test_an_unlocked_signer_is_not_reachable_from_the_network(consortium):
     """An authority's signer is unlocked: from the address the other hosts see, nobody can send a
     transaction as it; on loopback, no admin or account namespace is served."""
@@ -124,9 +115,9 @@ def test_an_unlocked_signer_is_not_reachable_from_the_network(consortium):
         assert seen_by_others.startswith("127.0.1."), node["enode"]
         tx = {"from": node["address"], "to": node["address"], "value": "0x1"}
         with pytest.raises(urllib.error.URLError):
-            raw_rpc(f"http://{seen_by_others}:{port}", "eth_sendTransaction", [tx])
+            json_rpc(f"http://{seen_by_others}:{port}", "eth_sendTransaction", [tx], timeout=5)
         for method in ("personal_listAccounts", "admin_peers", "debug_setHead", "miner_stop", "clique_propose"):
-            answer = raw_rpc(node["rpc_url"], method, ["0x1"] if method == "debug_setHead" else [])
+            answer = json_rpc(node["rpc_url"], method, ["0x1"] if method == "debug_setHead" else [], timeout=5)
             assert answer.get("error", {}).get("code") == -32601, (node["name"], method, answer)
 
 
