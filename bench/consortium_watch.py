@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 import urllib.request
+
+from web3 import Web3
+from web3.exceptions import Web3Exception
 
 PAGE = os.sysconf('SC_PAGE_SIZE')
 TICK = os.sysconf('SC_CLK_TCK')
@@ -166,21 +168,10 @@ class PeerPoller(threading.Thread):
 
 def ipc_call(path, method, params=(), timeout=5.0):
     """One JSON-RPC call over geth's IPC socket (admin_* is served there, never over HTTP)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(path)
-        sock.sendall(json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': method, 'params': list(params)}).encode())
-        decoder, buf = json.JSONDecoder(), b''
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise OSError('IPC socket %s closed before a full answer' % path)
-            buf += chunk
-            try:
-                answer, _end = decoder.raw_decode(buf.decode())
-                break
-            except ValueError:
-                continue
+    try:
+        answer = Web3.IPCProvider(path, timeout=timeout).make_request(method, list(params))
+    except Web3Exception as exc:
+        raise OSError('%s over %s: %s' % (method, path, exc)) from exc
     if 'error' in answer:
         raise OSError('%s: %s' % (method, answer['error']))
     return answer['result']
