@@ -13,8 +13,6 @@ import os
 import time
 import traceback
 
-from ansible.module_utils.basic import missing_required_lib
-
 try:
     from eth_account import Account
     from web3 import Web3
@@ -129,6 +127,8 @@ def run_module(module, run, **fail_extra):
     An RpcError (ContractError included) becomes fail_json(msg=..., **fail_extra), so the
     operator sees the message, not a traceback.
     """
+    # Imported here: the bridge validator service uses this file on hosts without ansible-core.
+    from ansible.module_utils.basic import missing_required_lib
     if not HAS_WEB3:
         module.fail_json(msg=missing_required_lib('web3'), exception=WEB3_IMPORT_ERROR)
     if not HAS_ETH_ABI:
