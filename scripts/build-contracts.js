@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Compile contracts/bridge/*.sol with the pinned solc-js and write the deployable contracts'
 // artifacts to contracts/artifacts/<Name>.json.
 //

@@ -5,8 +5,10 @@ import json
 import os
 import re
 import subprocess
+import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -57,6 +59,40 @@ def run_playbook(playbook: str, build_dir: Path | None, *args: str, env: dict | 
         cmd += ["-e", f"consortium_build_dir={build_dir}"]
     proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=900, check=False)
     return PlaybookRun(proc)
+
+
+# Tests on the whole local consortium run last, on one bring-up shared by their modules; the
+# modules that stop or kill nodes (test_nodes) run after the others.
+DESTRUCTIVE_MODULES = ("test_nodes.py",)
+
+
+def pytest_collection_modifyitems(items):
+    def order(item):
+        if "consortium" not in getattr(item, "fixturenames", ()):
+            return 0
+        return 2 if item.path.name in DESTRUCTIVE_MODULES else 1
+    items.sort(key=order)  # stable: the file order stays within each group
+
+
+@pytest.fixture(scope="session")
+def consortium(tmp_path_factory):
+    """The whole local consortium (site.yml on inventories/local: nodes, PoCo, bridge) in a
+    temporary build dir, stopped at the end. POA_TEST_BUILD=DIR uses a consortium already up
+    with that build dir instead (for developing tests against `make up`), and leaves it up."""
+    reuse = os.environ.get("POA_TEST_BUILD")
+    if reuse:
+        build = Path(reuse).resolve()
+        yield SimpleNamespace(build=build, up=None, elapsed=None,
+                              manifest=json.loads((build / "manifest.json").read_text()))
+        return
+    build = tmp_path_factory.mktemp("consortium") / "build"
+    build.mkdir()
+    started = time.monotonic()
+    up = run_playbook("site.yml", build)
+    elapsed = time.monotonic() - started
+    manifest = json.loads((build / "manifest.json").read_text()) if (build / "manifest.json").exists() else {}
+    yield SimpleNamespace(build=build, up=up, elapsed=elapsed, manifest=manifest)
+    run_playbook("down.yml", build)
 
 
 @pytest.fixture()

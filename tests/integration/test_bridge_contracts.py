@@ -241,8 +241,8 @@ def strip_metadata(code):
 
 def test_no_push0_in_deployed_code():
     # the walker itself: PUSH0 found as an opcode, a 0x5f immediate of PUSH1 ignored
-    assert 0x5f in [op for _, op in opcodes(bytes.fromhex('60015f'))]
-    assert 0x5f not in [op for _, op in opcodes(bytes.fromhex('605f00'))]
+    assert 0x5f in [op for _offset, op in opcodes(bytes.fromhex('60015f'))]
+    assert 0x5f not in [op for _offset, op in opcodes(bytes.fromhex('605f00'))]
     for name in DEPLOYABLE:
         art = artifact(name)
         assert art['compiler']['evmVersion'] == 'paris'

@@ -15,7 +15,6 @@ import sys
 import time
 import urllib.error
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from eth_account import Account
@@ -53,18 +52,6 @@ def wait_for(predicate, timeout: float, what: str):
             pass  # a node still starting answers nothing: try again
         time.sleep(1)
     raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
-
-
-@pytest.fixture(scope="module")
-def consortium(tmp_path_factory):
-    build = tmp_path_factory.mktemp("nodes") / "build"
-    build.mkdir()
-    started = time.monotonic()
-    up = run_playbook("site.yml", build)
-    elapsed = time.monotonic() - started
-    manifest = json.loads((build / "manifest.json").read_text()) if (build / "manifest.json").exists() else {}
-    yield SimpleNamespace(build=build, up=up, elapsed=elapsed, manifest=manifest)
-    run_playbook("down.yml", build)
 
 
 def nodes_by_name(consortium):

@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: bridge_transfer
+short_description: Bridge RLC into the consortium or out of it, and wait until it is paid out
+version_added: "0.2.0"
+description:
+  - V(deposit) sends RLC from the foreign chain to the consortium; V(withdraw) sends it back.
+  - Before anything is signed, the amount is checked against the bridge's per-transaction and daily limits, the
+    sender's balance and, for a deposit, the allow-list. A refused transfer sends nothing.
+  - The request is a plain transfer to the bridge when the recipient is the sender, or C(approve) then
+    C(relayTokens) for another recipient. The module then waits until the other chain's bridge completes it
+    (C(AffirmationCompleted) at home, C(RelayedMessage) on the foreign chain) and returns both transaction hashes.
+  - Every run moves tokens, so it always reports changed; check mode runs the checks and sends nothing.
+author:
+  - poa.consortium maintainers (@poa-consortium)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Runs every check and sends nothing.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  direction:
+    description: V(deposit) (foreign chain to consortium) or V(withdraw) (consortium to foreign chain).
+    type: str
+    choices: [deposit, withdraw]
+    required: true
+  amount:
+    description: Amount, as token base units (nRLC, 9 decimals), or V(<number> RLC).
+    type: str
+    required: true
+  recipient:
+    description: Who receives it on the other chain. Default is the sender.
+    type: str
+  manifest:
+    description: The consortium manifest, whose C(bridge) object names the chains and contracts.
+    type: path
+    required: true
+  keystore:
+    description: The sender's V3 keystore.
+    type: path
+    required: true
+  password_file:
+    description: File holding its password (trailing newline ignored).
+    type: path
+    required: true
+  home_rpc_url:
+    description: JSON-RPC of the consortium. Default is the manifest's C(bridge.home.rpc_url).
+    type: str
+  foreign_rpc_url:
+    description: JSON-RPC of the foreign chain. Default is the manifest's C(bridge.foreign.rpc_url).
+    type: str
+  timeout:
+    description: Seconds to wait for the completion on the other chain.
+    type: int
+    default: 300
+requirements:
+  - web3 >= 7
+  - eth-account
+'''
+
+EXAMPLES = r'''
+- name: Bridge 10 RLC into the consortium
+  poa.consortium.bridge_transfer:
+    direction: deposit
+    amount: 10 RLC
+    manifest: build/local/manifest.json
+    keystore: build/local/demo/user.json
+    password_file: build/local/demo/user.password
+  register: deposit
+
+- name: Bridge 4 RLC back out
+  poa.consortium.bridge_transfer:
+    direction: withdraw
+    amount: 4 RLC
+    manifest: build/local/manifest.json
+    keystore: build/local/demo/user.json
+    password_file: build/local/demo/user.password
+'''
+
+RETURN = r'''
+direction:
+  description: V(deposit) or V(withdraw).
+  returned: success
+  type: str
+amount:
+  description: Amount in base units, as a string.
+  returned: success
+  type: str
+sender:
+  description: The sender's address.
+  returned: success
+  type: str
+recipient:
+  description: The recipient's address.
+  returned: success
+  type: str
+request_tx:
+  description: Hash of the request on the source chain (the last one, after an approve). Null in check mode.
+  returned: success
+  type: str
+completion_tx:
+  description: Hash of the transaction that completed it on the other chain. Null in check mode.
+  returned: success
+  type: str
+completion_block:
+  description: Block of the completion.
+  returned: success
+  type: int
+seconds:
+  description: Seconds from the request's sending to its completion.
+  returned: success
+  type: float
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.poa.consortium.plugins.module_utils.bridge.transfer import Route, parse_rlc, transfer
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import ContractError, read_manifest
+from ansible_collections.poa.consortium.plugins.module_utils.rpc import Signer, connect, load_keystore_account, run_module
+
+
+def run(module):
+    p = module.params
+    manifest = read_manifest(p['manifest'])
+    bridge = manifest.get('bridge')
+    if not bridge:
+        raise ContractError('%s has no bridge: deploy it first (playbooks/bridge.yml)' % p['manifest'])
+    home_w3 = connect(p['home_rpc_url'] or bridge['home']['rpc_url'], bridge['home']['chain_id'])
+    foreign_w3 = connect(p['foreign_rpc_url'] or bridge['foreign']['rpc_url'], bridge['foreign']['chain_id'])
+    route = Route(bridge, p['direction'], home_w3, foreign_w3)
+    account = load_keystore_account(p['keystore'], p['password_file'])
+    signer = Signer(route.source_w3, account, timeout=p['timeout'])
+    result = transfer(route, signer, parse_rlc(p['amount']), recipient=p['recipient'], timeout=p['timeout'],
+                      check_mode=module.check_mode)
+    result['changed'] = True  # a transfer always moves tokens; check mode predicts it
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            direction=dict(type='str', choices=['deposit', 'withdraw'], required=True),
+            amount=dict(type='str', required=True),
+            recipient=dict(type='str'),
+            manifest=dict(type='path', required=True),
+            keystore=dict(type='path', required=True),
+            password_file=dict(type='path', required=True, no_log=False),
+            home_rpc_url=dict(type='str'),
+            foreign_rpc_url=dict(type='str'),
+            timeout=dict(type='int', default=300),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module, run)
+
+
+if __name__ == '__main__':
+    main()
