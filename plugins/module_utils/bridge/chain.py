@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover - exercised by ansible-test import sanit
     HAS_WEB3 = False
     WEB3_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.poa.consortium.plugins.module_utils.bridge import faults
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import (
     connect, describe_revert, load_keystore_account, revert_data,
 )
@@ -170,7 +171,10 @@ class ChainClient:
         tx_hash = hexstr(signed.hash)
         raw = hexstr(signed.raw_transaction)
         outbox_id = self.store.record_send(self.name, nonce, tx_hash, raw, purpose, event_id)
-        return tx_hash, nonce, self.broadcast(raw), outbox_id
+        faults.point('signed')
+        outcome = self.broadcast(raw)
+        faults.point('broadcast')
+        return tx_hash, nonce, outcome, outbox_id
 
     def broadcast(self, raw_tx):
         """Send a signed transaction: 'sent', 'known' (it or its nonce is already there),

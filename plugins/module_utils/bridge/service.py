@@ -21,6 +21,7 @@ import time
 from urllib.parse import urlsplit
 
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import abi as bridge_abi
+from ansible_collections.poa.consortium.plugins.module_utils.bridge import faults
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import logic
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import message as bridge_message
 from ansible_collections.poa.consortium.plugins.module_utils.bridge.chain import (
@@ -347,6 +348,8 @@ class Validator:
         for entry in collected:
             not_before = logic.relay_not_before(entry['authority'], self.me, now, self.config['relay_delay'])
             rows.append(logic.collected_row(entry, not_before))
+        if rows:  # a crash here loses found requests that are not committed yet
+            faults.point('cursor')
         added = self.store.commit_range(name, rows, last, end_hash)
         for row in rows:
             LOG.info('%s: found %s request=%s block=%d recipient=%s value=%d%s', name, row['kind'], row['tx_hash'],
@@ -571,6 +574,7 @@ def main(argv=None):
         config = load_config(options.config)
         account = load_account(config['keystore'], config['password_file'])
         store = Store(config['db'])
+        faults.arm(os.path.dirname(os.path.abspath(config['db'])))
     except (ConfigError, RpcError, StoreError) as exc:
         LOG.error('cannot start: %s', exc)
         return 2
