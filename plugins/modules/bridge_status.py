@@ -32,7 +32,9 @@ options:
     type: path
     required: true
   validators:
-    description: The validators' health endpoints.
+    description:
+      - The validators, each with its health report (read on its own host, where the endpoint listens on
+        loopback) or the URL to read it from.
     type: list
     elements: dict
     required: true
@@ -42,9 +44,11 @@ options:
         type: str
         required: true
       url:
-        description: Its health URL, for example V(http://127.0.0.1:8711/health).
+        description: Its health URL, for example V(http://127.0.0.1:8711/health), when O(validators[].health) is not given.
         type: str
-        required: true
+      health:
+        description: The JSON the validator's C(/health) answered, or C({error}) when it did not answer.
+        type: dict
   home_rpc_url:
     description: JSON-RPC of the consortium. Default is the manifest's C(bridge.home.rpc_url).
     type: str
@@ -69,6 +73,7 @@ EXAMPLES = r'''
     manifest: build/local/manifest.json
     validators:
       - {name: alpha-1, url: "http://127.0.0.1:8711/health"}
+      - {name: beta-1, health: "{{ beta_health.json }}"}
   register: bridge_health
 '''
 
@@ -132,8 +137,9 @@ def main():
             manifest=dict(type='path', required=True),
             validators=dict(type='list', elements='dict', required=True, options=dict(
                 name=dict(type='str', required=True),
-                url=dict(type='str', required=True),
-            )),
+                url=dict(type='str'),
+                health=dict(type='dict'),
+            ), required_one_of=[('url', 'health')]),
             home_rpc_url=dict(type='str'),
             foreign_rpc_url=dict(type='str'),
             wait=dict(type='float', default=0),

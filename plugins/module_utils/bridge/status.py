@@ -44,14 +44,14 @@ def supply(bridge, home_w3, foreign_w3):
 
 
 def validator_rows(validators):
-    """validators: [{name, url}] -> (rows, problems)."""
+    """validators: [{name, health}] or [{name, url}] -> (rows, problems)."""
     rows, problems = [], []
     for item in validators:
-        health = read_health(item['url'])
+        health = item.get('health') or read_health(item['url'])
         if 'error' in health:
             rows.append({'name': item['name'], 'address': None, 'home_lag': None, 'foreign_lag': None,
                          'pending': None, 'home_gas': None, 'foreign_gas': None, 'error': health['error']})
-            problems.append('bridge validator %s does not answer on %s: %s' % (item['name'], item['url'], health['error']))
+            problems.append('bridge validator %s does not answer its health check: %s' % (item['name'], health['error']))
             continue
         home, foreign = health.get('home') or {}, health.get('foreign') or {}
         pending = health.get('pending') or {}
