@@ -662,7 +662,8 @@ def parse_amount(value, decimals=18):
 
 
 def ensure_funded(w3, signer, accounts, token=None, token_abi=None, check_mode=False, confirmations=None):
-    """Top up each {address, balance} to at least `balance` (native coin, or an ERC-20 when token is set).
+    """Top up each {address, balance[, minimum]} to `balance` when it holds less than `minimum`
+    (default: `balance`), in the native coin or an ERC-20 when token is set.
 
     All transfers go out together (consecutive nonces), then the receipts are awaited.
     """
@@ -676,8 +677,9 @@ def ensure_funded(w3, signer, accounts, token=None, token_abi=None, check_mode=F
             current = int(call_view(w3, token, abi, 'balanceOf', [address]))
         else:
             current = int(w3.eth.get_balance(address))
+        minimum = target if item.get('minimum') is None else int(item['minimum'])
         results.append({'address': address, 'before': str(current), 'target': str(target),
-                        'sent': str(max(0, target - current)), 'tx_hash': None})
+                        'sent': str(max(0, target - current) if current < minimum else 0), 'tx_hash': None})
     todo = [e for e in results if int(e['sent'])]
     if token and todo:
         have = int(call_view(w3, token, abi, 'balanceOf', [signer.address]))

@@ -47,6 +47,12 @@ options:
             V(<number> <unit>) with unit V(wei), V(gwei), V(ether) or V(token) (uses O(decimals)).
         type: str
         required: true
+      minimum:
+        description:
+          - Top the account up only when it holds less than this (same units as O(accounts[].balance)), so that an
+            account that spends a little (a service paying gas) is not topped up on every run. Default is the
+            target balance itself.
+        type: str
   token:
     description: ERC-20 token address, or the name of a contract recorded in O(manifest). Native coin when unset.
     type: str
@@ -128,6 +134,7 @@ def argument_spec():
         accounts=dict(type='list', elements='dict', required=True, options=dict(
             address=dict(type='str', required=True),
             balance=dict(type='str', required=True),
+            minimum=dict(type='str'),
         )),
         token=dict(type='str', no_log=False),
         decimals=dict(type='int', default=18),
@@ -138,7 +145,8 @@ def argument_spec():
 def run(module):
     p = module.params
     decimals = p['decimals'] if p['token'] else 18
-    accounts = [{'address': a['address'], 'balance': parse_amount(a['balance'], decimals)} for a in p['accounts']]
+    accounts = [{'address': a['address'], 'balance': parse_amount(a['balance'], decimals),
+                 'minimum': parse_amount(a['minimum'], decimals) if a.get('minimum') else None} for a in p['accounts']]
     w3, signer = signer_from_params(p)
     token = None
     if p['token']:

@@ -471,6 +471,13 @@ def test_fund_native(w3, signer):
     before = nonce(w3)
     changed, res = c.ensure_funded(w3, signer, accounts)
     assert not changed and nonce(w3) == before
+    # with a minimum, an account above it is left alone, one below it is topped up to the target
+    accounts = [{'address': b, 'balance': 20, 'minimum': 8}]
+    changed, res = c.ensure_funded(w3, signer, accounts)
+    assert not changed and res[0]['sent'] == '0' and nonce(w3) == before
+    accounts[0]['minimum'] = 9
+    changed, res = c.ensure_funded(w3, signer, accounts)
+    assert changed and res[0]['sent'] == '12' and w3.eth.get_balance(c.to_checksum_address(b)) == 20
 
 
 def test_fund_token_and_shortfalls(w3, signer, manifest_path):
