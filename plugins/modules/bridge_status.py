@@ -84,7 +84,9 @@ validators:
   type: list
   elements: dict
 supply:
-  description: C(locked_foreign), C(circulating_home) and C(funded_home), in token base units.
+  description:
+    - C(locked_foreign) and C(circulating_home) in the foreign token's base units, C(funded_home) in the home
+      chain's, and C(balanced), true when the first two agree.
   returned: success
   type: dict
 problems:
@@ -119,7 +121,7 @@ def run(module):
     while True:
         rows, problems = status.validator_rows(p['validators'])
         amounts = status.supply(bridge, home_w3, foreign_w3)
-        if amounts['locked_foreign'] != amounts['circulating_home']:
+        if not amounts['balanced']:
             problems.append('%d locked on the foreign chain but %d in circulation at home (a transfer in flight, or a '
                             'fault)' % (amounts['locked_foreign'], amounts['circulating_home']))
         if not problems or time.monotonic() >= deadline:

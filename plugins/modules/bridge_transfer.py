@@ -36,7 +36,9 @@ options:
     choices: [deposit, withdraw]
     required: true
   amount:
-    description: Amount, as token base units (nRLC, 9 decimals), or V(<number> RLC).
+    description:
+      - Amount, as V(<number> RLC), or as base units of what the sender sends (nRLC, 9 decimals; wei for a
+        withdrawal in V(erc_to_native), where the home coin is RLC with 18 decimals).
     type: str
     required: true
   recipient:
@@ -141,7 +143,7 @@ def run(module):
     route = Route(bridge, p['direction'], home_w3, foreign_w3)
     account = load_keystore_account(p['keystore'], p['password_file'])
     signer = Signer(route.source_w3, account, timeout=p['timeout'])
-    result = transfer(route, signer, parse_rlc(p['amount']), recipient=p['recipient'], timeout=p['timeout'],
+    result = transfer(route, signer, parse_rlc(p['amount'], route.decimals), recipient=p['recipient'], timeout=p['timeout'],
                       check_mode=module.check_mode)
     result['changed'] = True  # a transfer always moves tokens; check mode predicts it
     return result

@@ -165,7 +165,7 @@ def invariant(bridge):
 
     def settled():
         amounts = bridge.supply()
-        return amounts if amounts["locked_foreign"] == amounts["circulating_home"] else None
+        return amounts if amounts["balanced"] else None
     wait_for(settled, 120, "locked on the foreign side == circulating at home (%s)" % bridge.supply())
 
 

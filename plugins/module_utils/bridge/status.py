@@ -29,8 +29,9 @@ def supply(bridge, home_w3, foreign_w3):
     """Tokens locked in the foreign bridge, and the tokens the home bridge has put in circulation.
 
     Circulating at home is what the home bridge was funded with minus what it still holds: the
-    tokens it paid out, net of the withdrawals it received. Both are equal when no transfer is
-    in flight.
+    tokens it paid out, net of the withdrawals it received. Both are given in the foreign token's
+    units (in erc_to_native, home wei are 10**decimals_shift of them); `balanced` is true when they
+    are equal, which they are when no transfer is in flight.
     """
     foreign_bridge = bridge['foreign']['bridge']['address']
     locked = int(call_view(foreign_w3, bridge['foreign']['token']['address'], abi.ERC20, 'balanceOf', [foreign_bridge]))
@@ -40,7 +41,10 @@ def supply(bridge, home_w3, foreign_w3):
         held = int(home_w3.eth.get_balance(home_bridge))
     else:
         held = int(call_view(home_w3, bridge['home']['token']['address'], abi.ERC20, 'balanceOf', [home_bridge]))
-    return {'locked_foreign': locked, 'circulating_home': funded - held, 'funded_home': funded}
+    scale = 10 ** int(bridge['home'].get('decimals_shift') or 0)
+    circulating = funded - held
+    return {'locked_foreign': locked, 'circulating_home': circulating // scale, 'funded_home': funded,
+            'balanced': locked * scale == circulating}
 
 
 def validator_rows(validators):

@@ -48,6 +48,10 @@ class Route:
             raise ContractError('direction must be deposit or withdraw, not %r' % direction)
         self.direction = direction
         self.native = bridge['mode'] == 'erc_to_native'
+        # What the sender sends, in decimals: RLC (9) on the foreign chain and in erc_to_erc; the
+        # home coin (wei, 9 + decimals_shift) for a native withdrawal.
+        shift = int(bridge['home'].get('decimals_shift') or 0)
+        self.decimals = RLC_DECIMALS + (shift if direction == 'withdraw' and self.native else 0)
         home, foreign = bridge['home'], bridge['foreign']
         if direction == 'deposit':
             self.source_w3, self.dest_w3 = foreign_w3, home_w3

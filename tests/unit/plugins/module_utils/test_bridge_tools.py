@@ -64,3 +64,37 @@ def test_status_rows_flag_a_silent_or_lagging_validator():
     assert lines[0].split() == ["validator", "home", "lag", "foreign", "lag", "pending", "home", "gas", "foreign", "gas"]
     assert lines[1].split() == ["a", "1", "2", "3", "1.000", "0.000"]
     assert lines[-1] == "RLC locked on the foreign chain: 31.0; in circulation at home: 31.0"
+
+
+class FakeEth:
+    def __init__(self, balance):
+        self.balance = balance
+
+    def get_balance(self, _address):
+        return self.balance
+
+
+class FakeW3:
+    def __init__(self, balance=0):
+        self.eth = FakeEth(balance)
+
+
+def test_supply_scales_home_wei_to_foreign_units_in_native_mode(monkeypatch):
+    views = {("0xtoken", "balanceOf"): 3 * 10 ** 9, ("0xhome", "totalFunded"): 10 * 10 ** 18}
+    monkeypatch.setattr(status, "call_view", lambda _w3, address, _abi, function, _args=None: views[(address, function)])
+    bridge = {"mode": "erc_to_native",
+              "foreign": {"bridge": {"address": "0xforeign"}, "token": {"address": "0xtoken"}},
+              "home": {"bridge": {"address": "0xhome"}, "decimals_shift": 9}}
+    amounts = status.supply(bridge, FakeW3(7 * 10 ** 18), FakeW3())
+    assert amounts == {"locked_foreign": 3 * 10 ** 9, "circulating_home": 3 * 10 ** 9, "funded_home": 10 * 10 ** 18,
+                       "balanced": True}
+    # one wei of dust in flight breaks the balance
+    assert not status.supply(bridge, FakeW3(7 * 10 ** 18 - 1), FakeW3())["balanced"]
+
+
+def test_a_native_withdrawal_is_read_in_wei():
+    bridge = {"mode": "erc_to_native", "home": {"bridge": {"address": A}, "decimals_shift": 9},
+              "foreign": {"bridge": {"address": B}, "token": {"address": C}}}
+    assert transfer.Route(bridge, "withdraw", None, None).decimals == 18
+    assert transfer.Route(bridge, "deposit", None, None).decimals == 9
+    assert transfer.parse_rlc("2 RLC", 18) == 2 * 10 ** 18
