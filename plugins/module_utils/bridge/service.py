@@ -406,6 +406,8 @@ class Validator:
                                              event_status='done', event_note='mined ' + row['tx_hash'])
                     LOG.info('%s: mined %s tx=%s block=%d gas=%d', name, row['purpose'], row['tx_hash'],
                              int(receipt['blockNumber']), int(receipt['gasUsed']))
+                    if name == HOME and row['purpose'].startswith('submitSignature'):
+                        self.collected_from_receipt(side, receipt)
                 else:
                     self.settle_failure(row, 'reverted', 'reverted in block %d' % int(receipt['blockNumber']))
             elif row['nonce'] < latest:
@@ -416,6 +418,20 @@ class Validator:
                          outcome)
                 if outcome.startswith('rejected'):
                     self.settle_failure(row, 'rejected', outcome)
+
+    def collected_from_receipt(self, side, receipt):
+        """The signature that completes a message is in our receipt: relay it now, without waiting
+        for the scan to reach that block at the confirmation depth. Safe even if the block is
+        reorged away, since the relay carries M valid signatures of a confirmed request."""
+        decoded = [item for item in (logic.decode_log(log, side.topics) for log in receipt.get('logs') or []) if item is not None]
+        _requests, collected = logic.requests_from_logs(HOME, decoded, side.config['bridge'], side.config['token'])
+        now = self.clock()
+        rows = [logic.collected_row(entry, logic.relay_not_before(entry['authority'], self.me, now,
+                                                                  self.config['relay_delay']))
+                for entry in collected]
+        if rows and self.store.add_events(HOME, rows):
+            LOG.info('home: collected message=%s in our own transaction %s: relaying it', rows[0]['message_hash'],
+                     rows[0]['tx_hash'])
 
     def settle_failure(self, row, status, note):
         """A transaction of ours failed: is the work done anyway (another validator)? Else retry later."""

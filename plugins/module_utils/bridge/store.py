@@ -142,20 +142,8 @@ class Store:
         kept as they are. Returns the number of new rows.
         """
         now = self.clock()
-        added = 0
         with self.transaction() as db:
-            for event in events:
-                row = dict((name, event.get(name)) for name in EVENT_FIELDS)
-                if row['chain'] != chain:
-                    raise StoreError('event of chain %r in a %s range' % (row['chain'], chain))
-                row['value'] = str(int(row['value'] or 0))
-                row['not_before'] = float(row['not_before'] or 0)
-                # DO NOTHING covers the unique indexes only: a NOT NULL violation still aborts the range.
-                cur = db.execute(
-                    'INSERT INTO events (%s, status, attempts, created, updated) VALUES (%s, ?, 0, ?, ?) '
-                    'ON CONFLICT DO NOTHING' % (', '.join(EVENT_FIELDS), ', '.join('?' * len(EVENT_FIELDS))),
-                    tuple(row[name] for name in EVENT_FIELDS) + ('pending', now, now))
-                added += cur.rowcount
+            added = self._insert_events(db, chain, events, now)
             db.execute('INSERT INTO cursors (chain, block_number, block_hash, updated) VALUES (?, ?, ?, ?) '
                        'ON CONFLICT(chain) DO UPDATE SET block_number = excluded.block_number, '
                        'block_hash = excluded.block_hash, updated = excluded.updated',
@@ -165,6 +153,29 @@ class Store:
             db.execute('DELETE FROM blocks WHERE chain = ? AND block_number NOT IN '
                        '(SELECT block_number FROM blocks WHERE chain = ? ORDER BY block_number DESC LIMIT ?)',
                        (chain, chain, KEEP_BLOCKS))
+        return added
+
+    def add_events(self, chain, events):
+        """Insert events found outside a scan (in a receipt of ours); the cursor does not move.
+        Returns the number of new rows; the scan that reaches their block later adds nothing."""
+        with self.transaction() as db:
+            return self._insert_events(db, chain, events, self.clock())
+
+    @staticmethod
+    def _insert_events(db, chain, events, now):
+        added = 0
+        for event in events:
+            row = dict((name, event.get(name)) for name in EVENT_FIELDS)
+            if row['chain'] != chain:
+                raise StoreError('event of chain %r in a %s range' % (row['chain'], chain))
+            row['value'] = str(int(row['value'] or 0))
+            row['not_before'] = float(row['not_before'] or 0)
+            # DO NOTHING covers the unique indexes only: a NOT NULL violation still aborts the range.
+            cur = db.execute(
+                'INSERT INTO events (%s, status, attempts, created, updated) VALUES (%s, ?, 0, ?, ?) '
+                'ON CONFLICT DO NOTHING' % (', '.join(EVENT_FIELDS), ', '.join('?' * len(EVENT_FIELDS))),
+                tuple(row[name] for name in EVENT_FIELDS) + ('pending', now, now))
+            added += cur.rowcount
         return added
 
     def known_blocks(self, chain):

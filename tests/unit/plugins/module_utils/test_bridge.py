@@ -761,6 +761,31 @@ def test_collected_signatures_wait_for_the_named_relayer(validator):
     assert function == 'executeSignatures' and sent_msg == msg and joined == sigs[0] + sigs[1]
 
 
+def test_our_completing_signature_is_relayed_from_its_receipt_before_the_scan_reaches_it(validator):
+    home, foreign = chains(validator)
+    msg = m.encode_message(RECIPIENT, 7, TX, FOREIGN_BRIDGE)
+    sigs = [m.sign_message(Account.from_key(KEY), msg), m.sign_message(Account.from_key('0x' + '09' * 32), msg)]
+    home.views.update({'message': lambda _key: msg, 'signature': lambda _key, i: sigs[i]})
+    validator.sides['home'].retry_at = 1e12  # no scan: only the receipt can tell
+    mine = '0x' + '%064x' % 0xf1
+    validator.store.record_send('home', 0, mine, '0xraw', 'submitSignature:' + TX)
+    log = raw_log(bridge_abi.HOME_BRIDGE, 'CollectedSignatures', [validator.me, m.message_hash(msg), 2], BRIDGE,
+                  tx=mine, block=29)
+    home.receipts[mine] = {'status': 1, 'blockNumber': 29, 'gasUsed': 1,
+                           'logs': [dict(log, blockHash=home.hashes[29])]}
+    validator.confirm(validator.sides['home'])
+    (event,) = validator.store.events('home')
+    assert (event['kind'], event['tx_hash'], event['not_before']) == (logic.COLLECTED, mine, validator.clock_.now)
+    validator.sides['home'].retry_at = 0
+    validator.step()
+    ((function, (sent_msg, joined), _tx),) = foreign.sent
+    assert function == 'executeSignatures' and sent_msg == msg and joined == sigs[0] + sigs[1]
+    # the scan that reaches block 29 later finds the same log and adds nothing
+    home.add_log(log)
+    validator.step()
+    assert len(validator.store.events('home')) == 1 and len(foreign.sent) == 1
+
+
 def test_collected_signatures_already_relayed_are_skipped(validator):
     home, foreign = chains(validator)
     msg = m.encode_message(RECIPIENT, 7, TX, FOREIGN_BRIDGE)
