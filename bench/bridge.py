@@ -147,7 +147,7 @@ def main():
         home_bt, foreign_bt, confirmations["home"], confirmations["foreign"]))
     for direction, conf in (("deposit", confirmations["foreign"]), ("withdraw", confirmations["home"])):
         target = (conf + 2) * max(home_bt, foreign_bt)
-        times = [bench.one(direction) for _ in range(args.count)]
+        times = [bench.one(direction) for _run in range(args.count)]
         print("%s latency over %d: median %.1f s, max %.1f s, target <= %.1f s: %s" % (
             direction, args.count, statistics.median(times), max(times), target,
             "met" if statistics.median(times) <= target else "MISSED"))
