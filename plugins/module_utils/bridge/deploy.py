@@ -13,6 +13,7 @@ import os
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
     ContractError, Deployer, call_view, code_hash, ensure_transaction, load_artifact,
 )
+from ansible_collections.poa.consortium.plugins.module_utils.rpc import create_address
 
 try:
     from eth_utils import to_checksum_address
@@ -38,9 +39,23 @@ class Side:
         self.changed = False
 
     def ensure(self, name, artifact, args, confirmations):
+        if self.check_mode:
+            return self.predict(name)
         changed, record, _state = self.deployer.ensure(name, artifact, args, confirmations=confirmations)
         self.changed = self.changed or changed
         return record
+
+    def predict(self, name):
+        """Check mode: the record, or where the contract would be deployed. No estimate is made: a
+        constructor that takes a contract not deployed yet would revert."""
+        state, detail = self.deployer.status(name)
+        if state == 'present':
+            return detail
+        self.changed = True
+        if state in ('pending', 'mined'):
+            return detail
+        return {'address': create_address(self.signer.address, self.signer.next_nonce()), 'tx_hash': None,
+                'block': None, 'code_hash': None}
 
     def transact(self, address, abi, function, args=None, value=0, check=None, confirmations=None):
         result = ensure_transaction(self.w3, self.signer, address, abi, function, args, value=value, check=check,
