@@ -60,7 +60,7 @@ def proc_stats(pid):
 
 
 def validator_pid(build, host):
-    conf = build / "hosts" / host / "bridge-validator" / "supervisor" / "supervisord.conf"
+    conf = build / "hosts" / host / "bridge-validator" / "supervisord.conf"
     out = subprocess.run([str(ROOT / ".venv" / "bin" / "supervisorctl"), "-c", str(conf), "pid", "bridge-validator"],
                          capture_output=True, text=True, timeout=30, check=False).stdout.strip()
     return int(out) if out.isdigit() else None

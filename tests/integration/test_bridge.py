@@ -126,7 +126,7 @@ def validator_dir(build: Path, host: str) -> Path:
 
 
 def supervisorctl(build: Path, host: str, *args: str) -> subprocess.CompletedProcess:
-    conf = validator_dir(build, host) / "supervisor" / "supervisord.conf"
+    conf = validator_dir(build, host) / "supervisord.conf"
     return subprocess.run([str(VENV_BIN / "supervisorctl"), "-c", str(conf), *args],
                           capture_output=True, text=True, timeout=60, check=False)
 
@@ -151,6 +151,8 @@ HEALTH_PORTS = {"alpha-1": 8711, "beta-1": 8713, "gamma-1": 8715}
 
 @pytest.fixture(scope="module")
 def bridge(consortium):
+    if consortium.up is not None:
+        assert consortium.up.rc == 0, consortium.up.output[-4000:]
     assert "bridge" in consortium.manifest, "site.yml did not record a bridge"
     return Bridge(consortium.build, consortium.manifest)
 
