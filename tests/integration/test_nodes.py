@@ -253,17 +253,21 @@ SOAK_ROUND_LIMIT = 30.0
 
 
 def mesh_and_heads(w3s: dict[str, Web3]):
-    """(full mesh, equal heads): every node has N-1 peers, and every node's head is the same block."""
+    """(full mesh, one chain in sync): every node has N-1 peers, the heads are at most one block
+    apart, and every node has the same block at the lowest head. The heads are read one node after
+    the other, so a block sealed meanwhile must not count as a fork."""
     peers = {name: w3.net.peer_count for name, w3 in w3s.items()}
-    heads = {name: w3.eth.get_block("latest") for name, w3 in w3s.items()}
+    heads = {name: w3.eth.block_number for name, w3 in w3s.items()}
     mesh = all(count == len(w3s) - 1 for count in peers.values())
-    equal = len({(b["number"], bytes(b["hash"])) for b in heads.values()}) == 1
-    return mesh, equal, peers, {name: b["number"] for name, b in heads.items()}
+    common = min(heads.values())
+    in_sync = max(heads.values()) - common <= 1 and len(
+        {bytes(w3.eth.get_block(common)["hash"]) for w3 in w3s.values()}) == 1
+    return mesh, in_sync, peers, heads
 
 
 def test_soak_kill_all_and_restart_under_load(consortium):
     """20 rounds: every geth is killed (SIGKILL) at once and supervisord restarts it; each round
-    must reach a full mesh and equal heads within 30 s, with two busy loops on the 2 cores."""
+    must reach a full mesh and one chain in sync within 30 s, with two busy loops on the 2 cores."""
     names = [n["name"] for n in consortium.manifest["nodes"]]
     w3s = {n["name"]: w3_of(n["rpc_url"]) for n in consortium.manifest["nodes"]}
     load = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _busy in range(2)]
@@ -288,7 +292,7 @@ def test_soak_kill_all_and_restart_under_load(consortium):
             took = time.monotonic() - killed
             durations.append(took)
             assert last and last[0] and last[1], (
-                f"round {round_no}: no full mesh with equal heads {took:.1f} s after kill-all "
+                f"round {round_no}: no full mesh on one chain in sync {took:.1f} s after kill-all "
                 f"(peers {last[2] if last else '?'}, heads {last[3] if last else '?'})")
             for name, pid in pids.items():
                 assert running_pid(consortium.build, name, started=False) != pid, f"{name} was not restarted"
