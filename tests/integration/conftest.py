@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 import urllib.request
@@ -16,6 +17,22 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCAL_INVENTORY = ROOT / "inventories" / "local"
 IEXEC_BIN = os.environ.get("IEXEC_BIN") or str(ROOT / "node_modules" / ".bin" / "iexec")
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def free_ports(candidates, count: int) -> list[int]:
+    """`count` ports of `candidates` that nobody listens on (bound and released at once), or a skip."""
+    found = []
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    pytest.skip("not enough free ports in %d-%d" % (candidates[0], candidates[-1]))
+    return found
 
 
 def json_rpc(url: str, method: str, params: list | None = None, timeout: float = 10) -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from conftest import ROOT, json_rpc
+from conftest import free_ports, ROOT, json_rpc
 
 pytestmark = pytest.mark.integration
 
@@ -33,27 +32,12 @@ ANSIBLE_ENV = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
                    ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".ansible" / "collections"), ANSIBLE_NOCOLOR="1")
 
 
-def free_port(taken):
-    for port in range(18950, 19000):
-        if port in taken:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        taken.add(port)
-        return port
-    pytest.skip("no free port in 18950-18999")
-
-
 @pytest.fixture(scope="module")
 def chains(tmp_path_factory):
     """Two anvils with 1 s blocks (so a deployment stays pending long enough to be killed)."""
-    taken, procs, urls = set(), [], []
+    procs, urls = [], []
     logs = tmp_path_factory.mktemp("anvil")
-    for chain_id in (31338, 133799):
-        port = free_port(taken)
+    for chain_id, port in zip((31338, 133799), free_ports(range(18950, 19000), 2)):
         log = open(logs / ("%d.log" % chain_id), "w", encoding="utf-8")  # pylint: disable=consider-using-with
         procs.append(subprocess.Popen([str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--chain-id",
                                        str(chain_id), "--block-time", "1", "--hardfork", "paris", "--accounts", "0"],

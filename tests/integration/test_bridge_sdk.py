@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,8 @@ import pytest
 from eth_account import Account
 from eth_utils import to_checksum_address
 from web3.logs import DISCARD
+
+from conftest import free_ports
 
 from ansible_collections.poa.consortium.plugins.module_utils import rpc
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import abi as bridge_abi
@@ -269,26 +270,11 @@ def test_bridge_to_mainchain_is_refused_on_a_token_home_chain(live, foreign_hub,
 # --------------------------------------------------------------------------------------------
 # erc_to_native: a second bridge on the same chains, with validators started here
 # --------------------------------------------------------------------------------------------
-def free_ports(count):
-    found = []
-    for port in HEALTH_PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(('127.0.0.1', port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    pytest.skip('not enough free ports in %d-%d' % (HEALTH_PORTS[0], HEALTH_PORTS[-1]))
-    return found
-
-
 class Validators:
     """Three validator service processes on the native bridge, killed by PID at the end."""
 
     def __init__(self, work, live, bridge, accounts):
-        self.work, self.procs, self.ports = work, {}, free_ports(len(accounts))
+        self.work, self.procs, self.ports = work, {}, free_ports(HEALTH_PORTS, len(accounts))
         self.configs = []
         home_urls = live.node_urls  # one home node per validator, as each company has its own
         for i, account in enumerate(accounts):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,8 @@ import urllib.request
 
 import pytest
 from eth_account import Account
+
+from conftest import free_ports
 
 from ansible_collections.poa.consortium.plugins.module_utils import rpc
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import message as bridge_message
@@ -63,22 +64,6 @@ def load_artifact(path):
         data = json.load(handle)
     code = data['bytecode'] if isinstance(data['bytecode'], str) else data['bytecode']['object']
     return data['abi'], code if code.startswith('0x') else '0x' + code
-
-
-def free_ports(count):
-    """Ports of PORTS nobody listens on (bound and released at once)."""
-    found = []
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(('127.0.0.1', port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    pytest.skip('not enough free ports in 18700-18799')
-    return found
 
 
 def wait_for(what, predicate, timeout=SETTLE_TIMEOUT, interval=0.25):
@@ -180,7 +165,7 @@ class Chain:
 
 @pytest.fixture(scope='module')
 def chains():
-    ports = free_ports(5)
+    ports = free_ports(PORTS, 5)
     home = foreign = None
     try:
         home = Chain('home', ports[0], HOME_CHAIN_ID)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    ContractError, Deployer, call_view, code_hash, ensure_transaction, load_artifact,
+    ZERO_ADDRESS, ContractError, Deployer, call_view, code_hash, ensure_transaction, load_artifact,
 )
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import create_address
 
@@ -21,7 +21,6 @@ except ImportError:  # pragma: no cover - reported by rpc.run_module
     pass
 
 MODES = ('erc_to_erc', 'erc_to_native')
-ZERO_ADDRESS = '0x' + '00' * 20
 CONTRACTS = ('BridgeValidators', 'ForeignBridge', 'HomeBridge')
 
 
