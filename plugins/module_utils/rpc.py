@@ -17,7 +17,7 @@ try:
     from eth_account import Account
     from web3 import Web3
     from web3.middleware import ExtraDataToPOAMiddleware
-    from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound
+    from web3.exceptions import ContractLogicError, TimeExhausted, TransactionNotFound, Web3RPCError
     HAS_WEB3 = True
     WEB3_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
@@ -33,6 +33,22 @@ try:
 except ImportError:  # pragma: no cover - exercised by ansible-test import sanity
     HAS_ETH_ABI = False
     ETH_ABI_IMPORT_ERROR = traceback.format_exc()
+
+# geth answers this while its transaction index catches up (after a start): no receipt yet.
+TX_INDEXING = 'transaction indexing is in progress'
+
+
+def receipt_or_none(w3, tx_hash):
+    """The transaction's receipt, or None while the node has none (yet)."""
+    try:
+        return w3.eth.get_transaction_receipt(tx_hash)
+    except (TransactionNotFound, TimeExhausted):
+        return None
+    except Web3RPCError as exc:
+        if TX_INDEXING in str(exc):
+            return None
+        raise
+
 
 DEFAULT_PRIORITY_FEE = 1_000_000_000  # 1 gwei, when the node has no eth_maxPriorityFeePerGas
 GAS_MARGIN_PERCENT = 20
@@ -294,10 +310,7 @@ class Signer:
         receipt = None
         while True:
             if receipt is None:
-                try:
-                    receipt = self.w3.eth.get_transaction_receipt(tx_hash)
-                except (TransactionNotFound, TimeExhausted):
-                    receipt = None
+                receipt = receipt_or_none(self.w3, tx_hash)
             if receipt is not None:
                 if int(receipt['status']) != 1:
                     raise RevertError('transaction %s reverted: %s' % (tx_hash, self.replay_reason(tx_hash, receipt, abi)), None)

@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - exercised by ansible-test import sanit
 
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import faults
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import (
-    connect, describe_revert, load_keystore_account, revert_data,
+    connect, describe_revert, load_keystore_account, receipt_or_none, revert_data,
 )
 
 GAS_MARGIN_PERCENT = 25
@@ -115,10 +115,7 @@ class ChainClient:
 
     def receipt(self, tx_hash):
         """The receipt or None while there is none."""
-        try:
-            return self.w3.eth.get_transaction_receipt(tx_hash)
-        except TransactionNotFound:
-            return None
+        return receipt_or_none(self.w3, tx_hash)
 
     def known(self, tx_hash):
         """Whether the node has the transaction (pool or chain)."""

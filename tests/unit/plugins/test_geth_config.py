@@ -5,7 +5,7 @@
 The template is rendered by ansible.builtin.template for an authority and an rpc node, then read
 back by the geth that set-up built (`geth --config FILE dumpconfig`): geth refuses a key it does
 not know, so an option that geth would ignore or reject fails here. The dumped configuration must
-then say what the role means: the peers static and trusted, discovery off, P2P on the host's own
+then say what the role means: the peers trusted (and static unless the node keeper dials them), discovery off, P2P on the host's own
 address, JSON-RPC of an authority on loopback with no admin namespace, and archive state.
 """
 
@@ -32,8 +32,9 @@ BASE = {
     'node_p2p_host': '127.0.1.1', 'node_p2p_port': 30311, 'node_reserved_peers': PEERS,
 }
 CASES = {
-    'authority': dict(BASE, node_role='authority', node_rpc_host='127.0.0.1'),
-    'rpc': dict(BASE, node_role='rpc', node_rpc_host='127.0.1.1'),
+    # The node keeper dials the peers (process mode under supervisord); without it geth does.
+    'authority': dict(BASE, node_role='authority', node_rpc_host='127.0.0.1', node_geth_keeper=True),
+    'rpc': dict(BASE, node_role='rpc', node_rpc_host='127.0.1.1', node_geth_keeper=False),
 }
 
 pytestmark = pytest.mark.skipif(not GETH.exists(), reason='geth not built (scripts/setup.sh builds it into .tools/bin)')
@@ -67,7 +68,8 @@ def geth_reads(path, *flags):
 def test_geth_reads_the_config_as_meant(rendered, case):
     config = geth_reads(rendered / f'{case}.toml')
     p2p, node = config['Node']['P2P'], config['Node']
-    assert p2p['StaticNodes'] == PEERS and p2p['TrustedNodes'] == PEERS
+    static = [] if CASES[case]['node_geth_keeper'] else PEERS
+    assert p2p.get('StaticNodes', []) == static and p2p['TrustedNodes'] == PEERS
     assert p2p['NoDiscovery'] is True and p2p['BootstrapNodes'] == []
     assert p2p['DialRatio'] == 1 and p2p['MaxPeers'] >= len(PEERS)
     assert p2p['ListenAddr'] == '127.0.1.1:30311'

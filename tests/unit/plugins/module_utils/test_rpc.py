@@ -62,3 +62,26 @@ def test_missing_library_fails_before_run(monkeypatch, flag, error_attr, lib):
     assert kind == 'Failed' and calls == []
     assert 'Failed to import the required Python library (%s)' % lib in args['msg']
     assert args['exception'] == 'Traceback: ImportError'
+
+
+class _Receipts:
+    """A w3 whose eth.get_transaction_receipt raises or returns what it is given."""
+
+    def __init__(self, outcome):
+        self.eth = self
+        self.outcome = outcome
+
+    def get_transaction_receipt(self, _tx_hash):
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def test_no_receipt_yet_while_geth_indexes_or_does_not_know_the_transaction():
+    from web3.exceptions import TransactionNotFound, Web3RPCError
+    assert rpc.receipt_or_none(_Receipts(Web3RPCError("{'code': -32000, 'message': "
+                                                      "'transaction indexing is in progress'}")), '0x1') is None
+    assert rpc.receipt_or_none(_Receipts(TransactionNotFound('0x1')), '0x1') is None
+    assert rpc.receipt_or_none(_Receipts({'status': 1}), '0x1') == {'status': 1}
+    with pytest.raises(Web3RPCError, match='header not found'):
+        rpc.receipt_or_none(_Receipts(Web3RPCError('header not found')), '0x1')

@@ -1,0 +1,210 @@
+"""The node keeper: who dials whom and when, when sealing starts, and its IPC client against a
+real unix socket that answers like geth."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+
+import pytest
+
+from ansible_collections.poa.consortium.plugins.module_utils import node_keeper
+from ansible_collections.poa.consortium.plugins.module_utils.node_keeper import DIAL_GRACE, SEAL_GRACE, Keeper
+
+
+def enode(node_id: str, port: int) -> str:
+    return f"enode://{node_id}@127.0.1.1:{port}"
+
+
+LOW, MID, HIGH, TOP = ("1" * 128, "5" * 128, "a" * 128, "f" * 128)
+
+
+class FakeGeth:
+    """Answers the keeper's calls as geth would; records what it was asked to do."""
+
+    def __init__(self, node_id: str, mining: bool = False):
+        self.node_id = node_id
+        self.mining = mining
+        self.connected: set[str] = set()
+        self.added: list[str] = []
+        self.calls: list[str] = []
+
+    def __call__(self, method, params=None):
+        self.calls.append(method)
+        if method == "admin_nodeInfo":
+            return {"enode": enode(self.node_id, 30300)}
+        if method == "eth_mining":
+            return self.mining
+        if method == "admin_peers":
+            return [{"id": "hash-of-" + peer, "enode": enode(peer, 30399)} for peer in sorted(self.connected)]
+        if method == "admin_addPeer":
+            self.added.append(params[0])
+            return True
+        if method == "miner_start":
+            self.mining = True
+            return None
+        raise AssertionError(f"unexpected call {method}")
+
+
+def keeper_for(geth: FakeGeth, peer_ids, open_ports, seal=True):
+    peers = [enode(peer_id, 30301 + index) for index, peer_id in enumerate(peer_ids)]
+    keeper = Keeper(peers, seal, geth, reachable=lambda endpoint: endpoint[1] in open_ports, log=lambda *_args: None)
+    keeper.reset(0.0)
+    return keeper, peers
+
+
+def test_the_lower_id_dials_at_once_and_the_higher_only_after_the_grace():
+    geth = FakeGeth(MID)
+    keeper, peers = keeper_for(geth, [LOW, HIGH], open_ports={30301, 30302})
+    keeper.step(1.0)
+    assert geth.added == [peers[1]]  # MID < HIGH: dials HIGH; LOW dials MID
+    keeper.step(1.0 + DIAL_GRACE - 0.1)
+    assert geth.added == [peers[1]]
+    keeper.step(1.0 + DIAL_GRACE)
+    assert geth.added == [peers[1], peers[0]]  # still apart from LOW after the grace: dial it too
+
+
+def test_a_peer_whose_port_is_closed_is_not_dialed_and_its_grace_starts_when_it_opens():
+    geth = FakeGeth(HIGH)
+    open_ports: set[int] = set()
+    keeper, peers = keeper_for(geth, [LOW], open_ports)
+    keeper.step(1.0)
+    keeper.step(20.0)
+    assert geth.added == []
+    open_ports.add(30301)
+    keeper.step(21.0)
+    assert geth.added == []  # LOW dials first
+    keeper.step(21.0 + DIAL_GRACE)
+    assert geth.added == [peers[0]]
+
+
+def test_a_dialed_or_connected_peer_is_left_to_geth_until_geth_restarts():
+    geth = FakeGeth(LOW)
+    keeper, peers = keeper_for(geth, [MID, HIGH], open_ports={30301, 30302})
+    geth.connected.add(HIGH)
+    keeper.step(1.0)
+    keeper.step(2.0)
+    assert geth.added == [peers[0]]
+    keeper.reset(50.0)  # a new geth process: no static peers any more
+    geth.connected.clear()
+    keeper.step(50.5)
+    assert geth.added == [peers[0], peers[0], peers[1]]
+
+
+def test_sealing_waits_for_every_peer_then_starts_once():
+    geth = FakeGeth(LOW)
+    keeper, _peers = keeper_for(geth, [MID, HIGH, TOP], open_ports=set())
+    geth.connected = {MID, HIGH}
+    keeper.step(1.0)
+    assert "miner_start" not in geth.calls
+    geth.connected.add(TOP)
+    keeper.step(2.0)
+    keeper.step(3.0)
+    assert geth.calls.count("miner_start") == 1 and geth.mining
+
+
+def test_after_the_grace_a_majority_of_nodes_is_enough_and_less_is_not():
+    geth = FakeGeth(LOW)
+    keeper, _peers = keeper_for(geth, [MID, HIGH, TOP, "2" * 128], open_ports=set())
+    geth.connected = {MID}  # 2 of 5 nodes
+    keeper.step(SEAL_GRACE + 100)
+    assert not geth.mining
+    geth.connected.add(HIGH)  # 3 of 5
+    keeper.step(SEAL_GRACE - 1)
+    assert not geth.mining
+    keeper.step(SEAL_GRACE + 1)
+    assert geth.mining
+
+
+def test_a_node_that_does_not_seal_never_starts_the_miner_and_one_already_sealing_is_left_alone():
+    rpc_node = FakeGeth(LOW)
+    keeper, _peers = keeper_for(rpc_node, [MID], open_ports=set(), seal=False)
+    rpc_node.connected = {MID}
+    keeper.step(SEAL_GRACE + 1)
+    assert "miner_start" not in rpc_node.calls
+    sealing = FakeGeth(LOW, mining=True)
+    keeper, _peers = keeper_for(sealing, [MID], open_ports=set())
+    keeper.step(1.0)
+    assert "miner_start" not in sealing.calls
+
+
+def test_a_lone_node_seals_at_once():
+    geth = FakeGeth(LOW)
+    keeper, _peers = keeper_for(geth, [], open_ports=set())
+    keeper.step(0.1)
+    assert geth.mining
+
+
+class IpcServer:
+    """A unix socket that answers JSON-RPC requests from a FakeGeth, in two chunks per answer."""
+
+    def __init__(self, path: str, geth: FakeGeth):
+        self.path, self.geth = path, geth
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(8)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                request = json.loads(conn.recv(65536))
+                try:
+                    answer = {"result": self.geth(request["method"], request["params"])}
+                except AssertionError as exc:
+                    answer = {"error": {"code": -32601, "message": str(exc)}}
+                data = json.dumps({"jsonrpc": "2.0", "id": request["id"], **answer}).encode() + b"\n"
+                conn.sendall(data[:7])
+                conn.sendall(data[7:])
+
+    def close(self):
+        self.sock.close()
+        os.unlink(self.path)
+
+
+def test_the_ipc_client_reads_split_answers_and_reports_errors(tmp_path):
+    path = str(tmp_path / "geth.ipc")
+    server = IpcServer(path, FakeGeth(LOW))
+    try:
+        ipc = node_keeper.GethIpc(path)
+        assert ipc("admin_nodeInfo")["enode"].startswith("enode://" + LOW)
+        with pytest.raises(RuntimeError, match="unexpected call clique_propose"):
+            ipc("clique_propose")
+    finally:
+        server.close()
+
+
+def test_run_starts_over_when_geth_restarts(tmp_path, monkeypatch):
+    """run() against real sockets: geth restarts (a new socket), so the peer is dialed again."""
+    path = str(tmp_path / "geth.ipc")
+    peer = enode(HIGH, 30301)
+    first, second = FakeGeth(LOW), FakeGeth(LOW)
+    servers = [IpcServer(path, first)]
+    ticks = []
+    messages = []
+
+    def sleep(_seconds):
+        ticks.append(len(ticks))
+        if len(ticks) == 3:
+            servers[0].close()  # geth killed: no socket; the keeper waits
+        if len(ticks) == 5:
+            servers.append(IpcServer(path, second))
+        if len(ticks) == 8:
+            raise KeyboardInterrupt
+
+    keeper_config = {"ipc": path, "peers": [peer], "seal": True}
+    monkeypatch.setattr(node_keeper, "port_open", lambda endpoint, timeout=1.0: True)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            node_keeper.run(keeper_config, clock=lambda: float(len(ticks)), sleep=sleep,
+                            log=lambda message, *args: messages.append(message % args))
+    finally:
+        servers[-1].close()
+    assert first.added == [peer] and second.added == [peer]
+    assert sum("(re)started" in message for message in messages) == 2
