@@ -446,8 +446,12 @@ def _read_file(path, what):
 def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scrypt_r=DEFAULT_SCRYPT_R,
                     scrypt_p=DEFAULT_SCRYPT_P, dklen=DEFAULT_DKLEN, pbkdf2_iterations=DEFAULT_PBKDF2_ITERATIONS,
                     import_keystore=None, import_keystore_password=None, import_private_key=None,
-                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False):
+                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False, expected_address=None):
     """Make sure ``path`` holds a keystore that ``password`` unlocks.
+
+    ``expected_address`` is the authority's address the consortium already records: then the
+    keystore must hold that key, and a missing keystore is an error (restore it from a backup,
+    or import that very key), never a new key.
 
     * ``path`` exists: it is parsed and decrypted (wrong password or corrupt:
       KeysError, nothing touched). With an import, its address must be the
@@ -495,15 +499,24 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
             except KeysError as exc:
                 raise KeysError('import_keystore: %s (checked with import_keystore_password)' % exc)
 
+    restore = 'restore the keystore from your backup, or retire this host'
+    if expected_address is not None:
+        if not re.match(r'^(0x)?[0-9a-fA-F]{40}$', expected_address):
+            raise KeysError('expected_address %r is not a 20-byte hex address' % (expected_address,))
+        expected_address = _to_checksum_address('0x' + expected_address.lower()[-40:])
     if os.path.lexists(path):
         if os.path.isdir(path):
             raise KeysError('%s is a directory; path must be the keystore file itself' % path)
-        existing = parse_keystore(_read_file(path, 'keystore'))
         try:
+            existing = parse_keystore(_read_file(path, 'keystore'))
             key = _decrypt_keystore(existing, password)
         except KeysError as exc:
-            raise KeysError('%s: %s. Nothing was changed' % (path, exc))
+            raise KeysError('%s: %s. Nothing was changed. If the keystore is damaged, %s'
+                            % (path, exc, restore.replace('the keystore ', 'it ')))
         address = key.public_key.to_checksum_address()
+        if expected_address is not None and address != expected_address:
+            raise KeysError('%s holds the key of %s, but the consortium manifest records %s for this authority: '
+                            '%s. Nothing was changed' % (path, address, expected_address, restore))
         if imported_key is not None:
             wanted = imported_key.public_key.to_checksum_address()
             if wanted != address:
@@ -513,6 +526,13 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
         return {'changed': False, 'created': False, 'address': address, 'reencrypted': False,
                 'keystore': describe_keystore(existing)}
 
+    if expected_address is not None:
+        imported = imported_key.public_key.to_checksum_address() if imported_key is not None else None
+        if imported != expected_address:
+            raise KeysError('the consortium manifest records %s for this authority, but its keystore %s is missing%s: '
+                            '%s. A new key is made only for a host the manifest does not know'
+                            % (expected_address, path,
+                               ' and the imported key is %s' % imported if imported else '', restore))
     check_parent_dir(path, check_mode)
     if check_mode:
         address = imported_key.public_key.to_checksum_address() if imported_key is not None else None

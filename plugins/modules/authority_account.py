@@ -102,6 +102,13 @@ options:
     description:
       - A raw secp256k1 private key (64 hex characters, C(0x) optional) to encrypt into O(path) when it is missing.
     type: str
+  expected_address:
+    description:
+      - The address the consortium already records for this authority (its manifest). The keystore must then hold
+        that key, and a missing keystore fails the task instead of getting a new key; restore it from a backup, or
+        import that same key with O(import_keystore) or O(import_private_key).
+      - Leave unset for an authority the consortium does not know yet.
+    type: str
 notes:
   - Requires the Python libraries eth-account (with eth-keyfile, eth-keys) and pycryptodome on the target.
   - O(mode) defaults to V(0600) when not set.
@@ -142,6 +149,12 @@ EXAMPLES = r"""
     password_file: /srv/poa/authority/password
     import_private_key: "{{ vault_authority_key }}"
     scrypt_n: 16384
+
+- name: Check an authority the consortium already knows (fails if its keystore is missing or another key)
+  poa.consortium.authority_account:
+    path: /srv/poa/authority/keystore/authority.json
+    password_file: /srv/poa/authority/password
+    expected_address: "0x8fd379246834eac74B8419FfdA202CF8051F7A03"
 """
 
 RETURN = r"""
@@ -213,6 +226,7 @@ def main():
         import_keystore=dict(type='str', no_log=True),
         import_keystore_password=dict(type='str', no_log=True),
         import_private_key=dict(type='str', no_log=True),
+        expected_address=dict(type='str'),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -231,7 +245,7 @@ def main():
     path = params['path']
     before = {'path': path, 'state': 'absent'}
     if (module.check_mode and params['password_file'] and not os.path.exists(params['password_file']) and not os.path.exists(path)
-            and not params['import_private_key'] and not params['import_keystore']):
+            and not params['import_private_key'] and not params['import_keystore'] and not params['expected_address']):
         # First run in check mode: the password file is made by an earlier task that check mode
         # skipped, so nothing can be read yet; the truthful prediction is "a keystore is created".
         module.exit_json(changed=True, address=None, path=path, created=True, reencrypted=False, kdf=params['kdf'],
@@ -252,6 +266,7 @@ def main():
             import_keystore=params['import_keystore'], import_keystore_password=params['import_keystore_password'],
             import_private_key=params['import_private_key'],
             mode=octal_mode(params['mode']), uid=uid, gid=gid, check_mode=module.check_mode,
+            expected_address=params['expected_address'],
         )
     except KeysError as exc:
         module.fail_json(msg=str(exc), path=path)

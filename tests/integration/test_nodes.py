@@ -258,6 +258,37 @@ def test_node_with_a_foreign_chain_spec_refuses_to_start(consortium):
         spec_path.write_text(original)
 
 
+def test_a_lost_keystore_fails_its_host_and_changes_nothing(consortium):
+    """A company deletes its authority's keystore and re-runs site.yml: the play fails on that host
+    with the path, the recorded address and the way out; no new key, no new genesis, and every node
+    keeps sealing."""
+    build = consortium.build
+    keystore = build / "hosts" / "alpha-2" / "keystore" / "authority.json"
+    backup = keystore.with_name("authority.json.backup")
+    address = nodes_by_name(consortium)["alpha-2"]["address"]
+    manifest_before = (build / "manifest.json").read_text()
+    keystore.rename(backup)
+    try:
+        run = run_playbook("site.yml", build)
+        assert run.rc != 0
+        assert (f"the consortium manifest records {address} for this authority, but its keystore {keystore} "
+                "is missing: restore the keystore from your backup, or retire this host") in run.output
+        assert not keystore.exists()
+        assert (build / "manifest.json").read_text() == manifest_before
+    finally:
+        backup.rename(keystore)
+    watcher = w3_of(nodes_by_name(consortium)["alpha-1"]["rpc_url"])
+    head = watcher.eth.block_number
+
+    def alpha_2_sealed():
+        return any(status.block_sealer(watcher.eth.get_block(n)).lower() == address.lower()
+                   for n in range(head + 1, watcher.eth.block_number + 1))
+
+    wait_for(alpha_2_sealed, 60, "a block sealed by alpha-2 after the failed run")
+    again = run_playbook("authorities.yml", build)
+    assert again.rc == 0, again.output[-3000:]
+
+
 BUSY_LOOP = "import time\nend = time.monotonic() + 900\nwhile time.monotonic() < end:\n    pass\n"
 SOAK_ROUNDS = 20
 SOAK_ROUND_LIMIT = 30.0

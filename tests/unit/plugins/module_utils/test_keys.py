@@ -516,6 +516,43 @@ def test_atomic_write_sets_owner_group_mode(tmp_path):
 # ensure_keystore: imports
 # ---------------------------------------------------------------------------
 
+def test_a_known_authority_never_gets_a_new_key(tmp_path):
+    """The consortium records this authority's address: a missing keystore, or one with another
+    key, fails with the path, the address and the way out, and nothing is written."""
+    path = tmp_path / 'authority.json'
+    expected = independent_address(SPEC_SECRET)
+    with pytest.raises(KeysError, match=r'records %s for this authority, but its keystore %s is missing: '
+                                        r'restore the keystore from your backup, or retire this host'
+                       % (expected, path)):
+        keys.ensure_keystore(str(path), b'pw', expected_address=expected.lower(), **FAST)
+    with pytest.raises(KeysError, match='is missing'):
+        keys.ensure_keystore(str(path), b'pw', expected_address=expected, check_mode=True, **FAST)
+    assert os.listdir(tmp_path) == []
+    other = keys.ensure_keystore(str(path), b'pw', **FAST)
+    content = read_bytes(str(path))
+    with pytest.raises(KeysError, match=r'%s holds the key of %s, but the consortium manifest records %s.*'
+                                        r'restore the keystore from your backup' % (path, other['address'], expected)):
+        keys.ensure_keystore(str(path), b'pw', expected_address=expected, **FAST)
+    assert read_bytes(str(path)) == content
+    assert not keys.ensure_keystore(str(path), b'pw', expected_address=other['address'], **FAST)['changed']
+
+
+def test_a_known_authority_may_restore_its_key_by_import(tmp_path):
+    path = str(tmp_path / 'authority.json')
+    expected = independent_address(SPEC_SECRET)
+    with pytest.raises(KeysError, match='the imported key is'):
+        keys.ensure_keystore(path, b'pw', expected_address=expected, import_private_key='11' * 32, **FAST)
+    restored = keys.ensure_keystore(path, b'pw', expected_address=expected, import_private_key=SPEC_SECRET, **FAST)
+    assert restored['created'] and restored['address'] == expected
+
+
+def test_a_damaged_keystore_names_its_path_and_the_backup(tmp_path):
+    path = tmp_path / 'authority.json'
+    path.write_bytes(b'{"version": 3, "crypto": ')
+    with pytest.raises(KeysError, match=r'%s: keystore is not valid JSON.*restore it from your backup' % path):
+        keys.ensure_keystore(str(path), b'pw', **FAST)
+
+
 def test_import_private_key(tmp_path):
     path = str(tmp_path / 'a.json')
     result = keys.ensure_keystore(path, b'pw', import_private_key='0x' + SPEC_SECRET, **FAST)

@@ -244,3 +244,16 @@ def test_password_option_checks_before_any_file_is_written(capsys, env):
     assert pathlib.Path(env['path']).read_bytes() == content
     both = run(capsys, path=env['path'], password='other-secret', password_file=env['password_file'])
     assert both['rc'] == 1 and 'mutually exclusive' in both['msg']
+
+
+def test_a_known_authority_whose_keystore_is_gone_fails_in_check_mode_too(capsys, env):
+    for check_mode in (True, False):
+        result = run(capsys, check_mode=check_mode, path=env['path'], password_file=env['password_file'],
+                     expected_address=SPEC_ADDRESS)
+        assert result['rc'] == 1 and result.get('failed')
+        assert 'records %s for this authority, but its keystore %s is missing' % (SPEC_ADDRESS, env['path']) in result['msg']
+        assert 'restore the keystore from your backup, or retire this host' in result['msg']
+    assert files(env['dir']) == []
+    restored = run(capsys, path=env['path'], password_file=env['password_file'], expected_address=SPEC_ADDRESS,
+                   import_private_key=SPEC_SECRET)
+    assert restored['rc'] == 0 and restored['address'] == SPEC_ADDRESS
