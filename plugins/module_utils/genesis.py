@@ -595,3 +595,47 @@ def genesis_hash(doc):
         return geth_genesis_hash(doc)
     raise SpecError("$", "neither a parity chain spec (no \"engine\") nor a geth genesis (no \"config\"/\"alloc\")",
                     "pass a chain spec JSON file")
+
+
+def _at_block_0(value):
+    """A per-block map ({"0": x, "1000": y}, or Aura's {"multi": {...}}) at block 0; else the value."""
+    if isinstance(value, dict) and set(value) == {'multi'}:
+        value = value['multi']
+    if isinstance(value, dict) and value and all(str(key).lstrip('0x').isdigit() or str(key) in ('0', '0x0')
+                                                 for key in value):
+        return value.get('0', value.get('0x0'))
+    return value
+
+
+def _frozen_inputs(doc):
+    """What a running chain must keep, by name, from either format: its genesis block and the
+    rules its nodes agree on from block 0. Fork parameters at later blocks may change."""
+    if 'engine' in doc:  # parity (OpenEthereum, Nethermind)
+        aura = ((doc.get('engine') or {}).get('authorityRound') or {}).get('params') or {}
+        params = doc.get('params') or {}
+        return {
+            'validators': _at_block_0(aura.get('validators')),
+            'chain id': params.get('chainID', params.get('networkID')),
+            'network id': params.get('networkID'),
+            'step duration': _at_block_0(aura.get('stepDuration')),
+            'accounts': doc.get('accounts'),
+            'genesis block fields': doc.get('genesis'),
+        }
+    config = doc.get('config') or {}
+    extra = doc.get('extraData') or '0x'
+    signers = extra[2 + 64:len(extra) - 130]
+    return {
+        'validators': [signers[i:i + 40] for i in range(0, len(signers), 40)],
+        'chain id': config.get('chainId'),
+        'step duration': (config.get('clique') or {}).get('period'),
+        'accounts': doc.get('alloc'),
+        'genesis block fields': {key: value for key, value in doc.items() if key not in ('config', 'alloc', 'extraData')},
+    }
+
+
+def genesis_changes(before, after):
+    """The names of what a running chain must keep but differs between two specs (validators,
+    chain id, accounts, step duration, ...). Several of them (Aura's validators, chain ids) are
+    not part of the genesis hash, so the hash alone does not tell."""
+    old, new = _frozen_inputs(before), _frozen_inputs(after)
+    return [name for name in new if old.get(name) != new[name]]

@@ -139,6 +139,14 @@ options:
     description: File mode of O(dest).
     type: raw
     default: "0644"
+  frozen_genesis_hash:
+    description:
+      - The genesis hash of a chain that already runs on this spec (the consortium manifest's). The module then
+        refuses, in check mode too, a spec with another genesis hash or with other validators, chain id, network
+        id, step duration, accounts or genesis block fields than the existing O(dest) (some of these are not
+        part of the hash), and its message names what changed.
+      - Other changes (a fork parameter at a later block, the name) are still written.
+    type: str
 notes:
   - The genesis hash is computed without a client. It matches the published hashes of POA Core,
     Sokol, xDai, Volta, Energy Web and Kovan (unit tests).
@@ -180,6 +188,15 @@ EXAMPLES = r"""
     step_duration: 5
     validators:
       list: "{{ validator_addresses }}"
+
+- name: Re-render the spec of a running chain; a change of its genesis fails instead of being written
+  poa.consortium.chain_spec:
+    dest: /var/lib/geth/genesis.json
+    format: geth
+    chain_id: 8995
+    validators:
+      list: "{{ validator_addresses }}"
+    frozen_genesis_hash: "{{ (lookup('ansible.builtin.file', 'manifest.json') | from_json).genesis_hash }}"
 """
 
 RETURN = r"""
@@ -204,8 +221,15 @@ spec_warnings:
   type: list
   elements: str
   sample: []
+changes:
+  description: What changed in the genesis inputs, when O(frozen_genesis_hash) refused the spec.
+  returned: failure, on a refused genesis change
+  type: list
+  elements: str
+  sample: [validators, chain id]
 """
 
+import json
 import os
 import tempfile
 import traceback
@@ -213,7 +237,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 try:
-    from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_hash_report
+    from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_changes, genesis_hash_report
     from ansible_collections.poa.consortium.plugins.module_utils.spec import InputError, canonical_json, render
     HAS_LIBS = True
     LIBS_IMPORT_ERROR = None
@@ -271,6 +295,7 @@ def main():
             registrar=dict(type="str"),
             nodes=dict(type="list", elements="str"),
             mode=dict(type="raw", default="0644"),
+            frozen_genesis_hash=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -309,6 +334,20 @@ def main():
             module.fail_json(msg="cannot read the existing %s: %s (fix: check its permissions)" % (dest, exc), **result)
     elif not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
         module.fail_json(msg="the directory of dest %s does not exist (fix: create it first)" % dest, **result)
+
+    frozen = (module.params["frozen_genesis_hash"] or "").lower()
+    try:
+        changes = genesis_changes(json.loads(before), doc) if frozen and before else []
+    except (ValueError, TypeError, AttributeError):
+        changes = []
+    if frozen and (changes or ghash.lower() != frozen):
+        what = ", ".join(changes) if changes else "unknown (%s is missing or unreadable)" % dest
+        module.fail_json(
+            msg="refusing to write %s: its genesis would be %s, but the consortium's chain runs genesis %s. Changed: %s. "
+                "A live chain keeps its genesis: change its authorities by vote (Clique) or through the validator-set "
+                "contract (Aura), and a fork parameter at a later block; for a new chain on purpose, stop every node "
+                "(playbooks/down.yml) and set chain_spec_new_chain=true" % (dest, ghash, frozen, what),
+            changes=changes, genesis_hash=ghash, **result)
 
     changed = before != text
     if not changed:

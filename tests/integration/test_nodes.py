@@ -258,6 +258,30 @@ def test_node_with_a_foreign_chain_spec_refuses_to_start(consortium):
         spec_path.write_text(original)
 
 
+def test_a_live_chains_genesis_is_frozen(consortium):
+    """A new chain id on the running consortium: chain.yml refuses it (the check-mode diff shows the
+    refusal too) and says what changed; the spec, the manifest and the nodes stay as they were."""
+    build = consortium.build
+    specs = {path: path.read_bytes() for path in sorted((build / "chain").iterdir())}
+    manifest_before = (build / "manifest.json").read_text()
+    new_id = str(consortium.manifest["chain_id"] + 1)
+    for extra in ([], ["--check", "--diff"]):
+        run = run_playbook("chain.yml", build, "-e", f"chain_spec_chain_id={new_id}", *extra)
+        assert run.rc != 0
+        assert f"but the consortium's chain runs genesis {consortium.manifest['genesis_hashes']['parity']}" in run.output
+        assert "Changed: chain id, network id." in run.output
+        assert "set chain_spec_new_chain=true" in run.output
+        assert {path: path.read_bytes() for path in specs} == specs
+        assert (build / "manifest.json").read_text() == manifest_before
+    # A new chain on purpose is still refused while the old chain's nodes run.
+    run = run_playbook("chain.yml", build, "-e", f"chain_spec_chain_id={new_id}", "-e", "chain_spec_new_chain=true")
+    assert run.rc != 0 and "chain_spec_new_chain is set, but alpha-1's node still serves" in run.output
+    assert (build / "manifest.json").read_text() == manifest_before
+    watcher = w3_of(nodes_by_name(consortium)["alpha-1"]["rpc_url"])
+    head = watcher.eth.block_number
+    wait_for(lambda: watcher.eth.block_number >= head + 3, 60, "three more blocks")
+
+
 def test_a_lost_keystore_fails_its_host_and_changes_nothing(consortium):
     """A company deletes its authority's keystore and re-runs site.yml: the play fails on that host
     with the path, the recorded address and the way out; no new key, no new genesis, and every node

@@ -135,3 +135,36 @@ def test_failing_constructor_fails_and_writes_nothing(capsys, tmp_path):
     assert out["rc"] == 1
     assert "accounts.%s.constructor" % VALIDATORS[1] in out["msg"]
     assert not dest.exists()
+
+
+@pytest.mark.parametrize("fmt", ["parity", "geth"])
+@pytest.mark.parametrize("change, named", [
+    ({"validators": {"list": VALIDATORS[:4]}}, ["validators"]),
+    ({"chain_id": 8996}, ["chain id"]),
+    ({"accounts": {VALIDATORS[1]: {"balance": "5 ether"}}}, ["accounts"]),
+    ({"step_duration": 3}, ["step duration"]),
+])
+def test_a_live_chains_genesis_is_frozen(capsys, tmp_path, fmt, change, named):
+    """With the chain's genesis hash given, a spec with another genesis is refused (in check mode
+    too), the file is left as it was, and the message names what changed."""
+    dest = tmp_path / "spec.json"
+    first = run(capsys, **base(dest, format=fmt))
+    content = dest.read_bytes()
+    frozen = first["genesis_hash"]
+    assert run(capsys, **base(dest, format=fmt, frozen_genesis_hash=frozen.upper()))["rc"] == 0
+    for check_mode in (True, False):
+        out = run(capsys, check_mode=check_mode, diff=True, **base(dest, format=fmt, frozen_genesis_hash=frozen, **change))
+        assert out["rc"] == 1 and out["changes"] == named, out
+        assert "the consortium's chain runs genesis %s. Changed: %s." % (frozen, ", ".join(named)) in out["msg"]
+        assert "chain_spec_new_chain=true" in out["msg"]
+    assert dest.read_bytes() == content
+    # Without a frozen hash (a new chain on purpose) the same change is written.
+    assert run(capsys, **base(dest, format=fmt, **change))["changed"]
+    assert dest.read_bytes() != content
+
+
+def test_a_live_chain_may_still_change_what_its_genesis_does_not_hold(capsys, tmp_path):
+    dest = tmp_path / "spec.json"
+    frozen = run(capsys, **base(dest))["genesis_hash"]
+    renamed = run(capsys, **base(dest, name="consortium-2", frozen_genesis_hash=frozen))
+    assert renamed["rc"] == 0 and renamed["changed"] and json.loads(dest.read_text())["name"] == "consortium-2"
