@@ -72,6 +72,9 @@ def connect(rpc_url=None, chain_id=None, timeout=30, provider=None):
     if provider is None:
         if not rpc_url:
             raise RpcError('rpc_url is required (for example http://127.0.0.1:8545)')
+        if not str(rpc_url).lower().startswith(('http://', 'https://')):
+            raise RpcError('rpc_url %r is not an HTTP URL: give it as http://host:port (for example http://127.0.0.1:8545)'
+                           % (rpc_url,))
         provider = Web3.HTTPProvider(rpc_url, request_kwargs={'timeout': timeout})
     w3 = Web3(provider)
     # PoA chains (Clique, Aura) carry seals in extraData, longer than web3's mainnet check allows.

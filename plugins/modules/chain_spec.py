@@ -58,6 +58,12 @@ options:
   chain_id:
     description: EIP-155 chain id (C(params.chainID)). Defaults to O(network_id).
     type: int
+  allow_public_chain_id:
+    description:
+      - A chain id or network id of a public chain (1, 99, 100, ...) is refused, because transactions signed for one
+        chain would replay on the other. Set true only for a deliberate copy of a public chain.
+    type: bool
+    default: false
   step_duration:
     description:
       - "Aura step duration in seconds, an integer, or a dict C({block: seconds}) of transitions."
@@ -238,7 +244,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 try:
     from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_changes, genesis_hash_report
-    from ansible_collections.poa.consortium.plugins.module_utils.spec import InputError, canonical_json, render
+    from ansible_collections.poa.consortium.plugins.module_utils.spec import PUBLIC_CHAIN_IDS, InputError, canonical_json, render
     HAS_LIBS = True
     LIBS_IMPORT_ERROR = None
 except ImportError:
@@ -279,6 +285,7 @@ def main():
             name=dict(type="str"),
             network_id=dict(type="int"),
             chain_id=dict(type="int"),
+            allow_public_chain_id=dict(type="bool", default=False),
             step_duration=dict(type="raw", default=5),
             validators=dict(type="dict", required=True),
             block_reward=dict(type="raw", default=0),
@@ -310,6 +317,13 @@ def main():
         module.fail_json(msg="mode: %r is not an octal file mode (fix: e.g. '0644')" % (module.params["mode"],), **result)
 
     inputs = {key: module.params[key] for key in INPUT_KEYS}
+    ids = {module.params["chain_id"], module.params["network_id"]} - {None}
+    public = sorted(i for i in ids if i in PUBLIC_CHAIN_IDS)
+    if public and not module.params["allow_public_chain_id"]:
+        module.fail_json(msg="chain id %d is the id of %s: transactions signed for one chain would replay on the other. "
+                             "Pick an unused id (see chainlist.org), or set allow_public_chain_id=true "
+                             "(chain_spec_allow_public_chain_id in the chain_spec role) for a deliberate copy"
+                             % (public[0], PUBLIC_CHAIN_IDS[public[0]]), **result)
     if inputs["format"] == "geth":
         # Aura-only defaults do not apply to a Clique genesis.
         if inputs["block_reward"] in (0, "0"):

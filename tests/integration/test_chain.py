@@ -71,3 +71,65 @@ def test_the_inventorys_own_paths_work_on_the_controller(tmp_path):
         assert run.rc == 0, run.output[-3000:]
     manifest = json.loads((tmp_path / "build" / "local" / "manifest.json").read_text())
     assert [n["name"] for n in manifest["nodes"]] == HOSTS
+    # A copy under another name writes into a build directory of its own.
+    other = tmp_path / "inventories" / "staging"
+    shutil.copytree(LOCAL_INVENTORY, other)
+    run = run_playbook("authorities.yml", None, inventory=other)
+    assert run.rc == 0, run.output[-3000:]
+    assert (tmp_path / "build" / "staging" / "hosts" / "alpha-1" / "keystore" / "authority.json").exists()
+    assert json.loads((tmp_path / "build" / "local" / "manifest.json").read_text()) == manifest
+
+
+def copy_of(chain, tmp_path):
+    """A copy of the chain fixture's build directory (its hosts' keys included) to change freely."""
+    build = tmp_path / "build"
+    shutil.copytree(chain.build, build)
+    return build
+
+
+def test_a_recorded_chain_keeps_its_genesis_until_a_new_chain_is_asked_for(chain, tmp_path):
+    build = copy_of(chain, tmp_path)
+    spec = (build / "chain" / "genesis.json").read_bytes()
+    refused = run_playbook("chain.yml", build, "-e", "chain_spec_step_duration=3")
+    assert refused.rc != 0 and "Changed: step duration." in refused.output
+    assert (build / "chain" / "genesis.json").read_bytes() == spec
+    # No node runs this chain yet: a new chain on purpose is rendered and recorded.
+    fresh = run_playbook("chain.yml", build, "-e", "chain_spec_step_duration=3", "-e", "chain_spec_new_chain=true")
+    assert fresh.rc == 0, fresh.output[-3000:]
+    assert json.loads((build / "chain" / "genesis.json").read_text())["config"]["clique"]["period"] == 3
+
+
+def test_a_known_authority_with_another_key_fails_before_anything_changes(chain, tmp_path):
+    build = copy_of(chain, tmp_path)
+    keystore = build / "hosts" / "beta-2" / "keystore" / "authority.json"
+    keystore.write_text((build / "hosts" / "beta-1" / "keystore" / "authority.json").read_text())
+    (build / "hosts" / "beta-2" / "secrets" / "authority.password").write_text(
+        (build / "hosts" / "beta-1" / "secrets" / "authority.password").read_text())
+    manifest = json.loads((build / "manifest.json").read_text())
+    expected = next(n["address"] for n in manifest["nodes"] if n["name"] == "beta-2")
+    run = run_playbook("chain.yml", build)
+    assert run.rc != 0
+    assert f"but the consortium manifest records {expected} for this authority" in run.output
+    assert "restore the keystore from your backup, or retire this host" in run.output
+    assert json.loads((build / "manifest.json").read_text()) == manifest
+
+
+def test_down_keeps_the_record_unless_the_inventory_asks_to_destroy(chain, tmp_path):
+    build = copy_of(chain, tmp_path)
+    kept = run_playbook("down.yml", build, "-e", "consortium_destroy_on_down=false")
+    assert kept.rc == 0, kept.output[-3000:]
+    assert (build / "manifest.json").exists() and (build / "chain" / "genesis.json").exists()
+    assert all((build / "hosts" / host / "keystore" / "authority.json").exists() for host in HOSTS)
+    assert "Kept: the keys on each host, and the manifest and chain spec" in kept.output
+    destroyed = run_playbook("down.yml", build)  # inventories/local sets consortium_destroy_on_down
+    assert destroyed.rc == 0, destroyed.output[-3000:]
+    assert not build.exists()
+
+
+def test_an_inventory_without_authorities_is_told_so(tmp_path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    authorities:\n      hosts: {}\n")
+    run = run_playbook("site.yml", tmp_path / "build", inventory=inventory)
+    assert run.rc != 0
+    assert "no authority hosts in group 'authorities'" in run.output
+    assert not (tmp_path / "build").exists()

@@ -85,3 +85,9 @@ def test_no_receipt_yet_while_geth_indexes_or_does_not_know_the_transaction():
     assert rpc.receipt_or_none(_Receipts({'status': 1}), '0x1') == {'status': 1}
     with pytest.raises(Web3RPCError, match='header not found'):
         rpc.receipt_or_none(_Receipts(Web3RPCError('header not found')), '0x1')
+
+
+@pytest.mark.parametrize('url', ['127.0.0.1:8545', 'localhost', 'ftp://127.0.0.1:8545'])
+def test_an_rpc_url_without_its_scheme_is_refused_with_the_form_expected(url):
+    with pytest.raises(rpc.RpcError, match=r'is not an HTTP URL: give it as http://host:port'):
+        rpc.connect(url)

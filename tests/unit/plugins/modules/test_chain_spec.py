@@ -117,10 +117,14 @@ def test_geth_format(capsys, tmp_path):
     assert not run(capsys, **base(dest, format="geth", name=None, chain_id=8995))["changed"]
 
 
-def test_public_chain_id_is_a_warning_not_a_failure(capsys, tmp_path):
-    out = run(capsys, **base(tmp_path / "spec.json", network_id=99))
-    assert out["rc"] == 0
-    assert any("POA Core" in w for w in out["spec_warnings"])
+@pytest.mark.parametrize("ids", [{"network_id": 99}, {"chain_id": 100}, {"network_id": 1, "chain_id": 1}])
+def test_a_public_chain_id_is_refused_unless_allowed(capsys, tmp_path, ids):
+    dest = tmp_path / "spec.json"
+    out = run(capsys, **base(dest, **ids))
+    assert out["rc"] == 1 and "is the id of" in out["msg"] and "allow_public_chain_id=true" in out["msg"]
+    assert not dest.exists()
+    allowed = run(capsys, **base(dest, allow_public_chain_id=True, **ids))
+    assert allowed["rc"] == 0 and any("is the id of" in w for w in allowed["spec_warnings"])
 
 
 def test_missing_directory(capsys, tmp_path):
