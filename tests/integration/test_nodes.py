@@ -114,7 +114,8 @@ def test_an_unlocked_signer_is_not_reachable_from_the_network(consortium):
         tx = {"from": node["address"], "to": node["address"], "value": "0x1"}
         with pytest.raises(urllib.error.URLError):
             json_rpc(f"http://{seen_by_others}:{port}", "eth_sendTransaction", [tx], timeout=5)
-        for method in ("personal_listAccounts", "admin_peers", "debug_setHead", "miner_stop", "clique_propose"):
+        for method in ("personal_listAccounts", "admin_peers", "debug_setHead", "debug_verbosity", "txpool_content",
+                       "miner_stop", "clique_propose"):
             answer = json_rpc(node["rpc_url"], method, ["0x1"] if method == "debug_setHead" else [], timeout=5)
             assert answer.get("error", {}).get("code") == -32601, (node["name"], method, answer)
 

@@ -427,6 +427,9 @@ def test_paths_keys_and_rpc(rendered, case):
         rpc = config['rpc']
         assert (rpc['interface'], rpc['port'], rpc['apis']) == (v['node_rpc_host'], v['node_rpc_port'], v['node_rpc_apis'])
         assert rpc.get('disable') is False
+        # By default no browser origin, and only Host headers naming the node's own address.
+        extra = (v.get('node_extra_config') or {}).get('rpc', {})
+        assert rpc['cors'] == extra.get('cors', ['none']) and rpc['hosts'] == extra.get('hosts', ['none'])
         assert config['websockets']['disable'] is True and config['ipc']['disable'] is True
         if openethereum_table_version(v.get('node_openethereum_version', '3.3.5')) == '2.4':
             assert parity['auto_update'] == 'none'
@@ -446,6 +449,20 @@ def test_paths_keys_and_rpc(rendered, case):
         assert (rpc['Enabled'], rpc['Host'], rpc['Port'], rpc['EnabledModules']) == (
             True, v['node_rpc_host'], v['node_rpc_port'], v['node_rpc_apis'])
         assert ci_get(config, 'Init', 'WebSocketsEnabled') is False
+
+
+@pytest.mark.parametrize('case', CASES)
+def test_an_authority_serves_json_rpc_on_loopback_only_without_admin_namespaces(rendered, case):
+    """The cases are what the role renders for its defaults: an unlocked signer stays on loopback."""
+    v = load_vars(case)
+    config = parse_config(case, rendered[case])
+    if v['fixture_engine'] == 'openethereum':
+        host, apis = config['rpc']['interface'], config['rpc']['apis']
+    else:
+        host, apis = ci_get(config, 'JsonRpc', 'Host'), ci_get(config, 'JsonRpc', 'EnabledModules')
+    if v['node_role'] == 'authority':
+        assert host in ('127.0.0.1', 'localhost', '::1'), host
+    assert not {a.lower() for a in apis} & {'personal', 'admin', 'debug', 'miner', 'txpool', 'parity_set', 'parity_accounts'}
 
 
 @pytest.mark.parametrize('case', CASES)
@@ -538,7 +555,7 @@ def test_equivalent_inputs_render_the_same(tmp_path):
         'openethereum_rpc': (oe, {'node_rpc_apis': ' eth,net, web3,parity ,traces',
                                   'node_reserved_peers': [f' {e} ' for e in reversed(oe['node_reserved_peers'])]
                                   + oe['node_reserved_peers'][:1]}),
-        'nethermind_rpc': (nm, {'node_rpc_apis': 'eth,net,web3,trace,txpool', 'node_extra_config': None}),
+        'nethermind_rpc': (nm, {'node_rpc_apis': 'eth,net,web3,trace', 'node_extra_config': None}),
         'parity24_authority': (p24, {'node_openethereum_version': 'v2.4.9', 'node_extra_config': None}),
     }
     for case, (variables, overrides) in variants.items():
