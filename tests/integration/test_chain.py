@@ -133,3 +133,18 @@ def test_an_inventory_without_authorities_is_told_so(tmp_path):
     assert run.rc != 0
     assert "no authority hosts in group 'authorities'" in run.output
     assert not (tmp_path / "build").exists()
+
+
+def test_check_keys_confirms_a_restored_keystore_and_refuses_another(chain, tmp_path):
+    build = copy_of(chain, tmp_path)
+    keystore = build / "hosts" / "gamma-1" / "keystore" / "authority.json"
+    backup = keystore.read_bytes()
+    keystore.unlink()
+    missing = run_playbook("check_keys.yml", build)
+    assert missing.rc != 0 and f"but its keystore {keystore} is missing" in missing.output
+    assert not keystore.exists()
+    keystore.write_bytes(backup)  # restored from the backup, owner-only as it was
+    keystore.chmod(0o600)
+    restored = run_playbook("check_keys.yml", build)
+    assert restored.rc == 0, restored.output[-3000:]
+    assert restored.changed_total() == 0 and "as the manifest records" in restored.output
