@@ -356,6 +356,17 @@ def code_hash(w3, address):
 # ---------------------------------------------------------------------------------------------
 # Manifest
 # ---------------------------------------------------------------------------------------------
+def read_bridge(path):
+    """The manifest's `bridge` object; a missing manifest, or one without a bridge, is said so."""
+    if not path or not os.path.exists(path):
+        raise ContractError('the consortium manifest %s is missing: run site.yml (or chain.yml, then bridge.yml) '
+                            'against the same inventory first, or point manifest at it' % path)
+    bridge = read_manifest(path).get('bridge')
+    if not bridge:
+        raise ContractError('%s has no bridge: deploy it first (playbooks/bridge.yml)' % path)
+    return bridge
+
+
 def read_manifest(path):
     """The consortium manifest as a dict ({} when the file does not exist yet)."""
     if not path or not os.path.exists(path):

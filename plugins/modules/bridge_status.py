@@ -106,15 +106,13 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import status
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import ContractError, read_manifest
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import read_bridge
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import connect, run_module
 
 
 def run(module):
     p = module.params
-    bridge = read_manifest(p['manifest']).get('bridge')
-    if not bridge:
-        raise ContractError('%s has no bridge: deploy it first (playbooks/bridge.yml)' % p['manifest'])
+    bridge = read_bridge(p['manifest'])
     home_w3 = connect(p['home_rpc_url'] or bridge['home']['rpc_url'], bridge['home']['chain_id'])
     foreign_w3 = connect(p['foreign_rpc_url'] or bridge['foreign']['rpc_url'], bridge['foreign']['chain_id'])
     deadline = time.monotonic() + p['wait']

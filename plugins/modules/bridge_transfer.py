@@ -128,16 +128,13 @@ seconds:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.poa.consortium.plugins.module_utils.bridge.transfer import Route, parse_rlc, transfer
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import ContractError, read_manifest
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import read_bridge
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import Signer, connect, load_keystore_account, run_module
 
 
 def run(module):
     p = module.params
-    manifest = read_manifest(p['manifest'])
-    bridge = manifest.get('bridge')
-    if not bridge:
-        raise ContractError('%s has no bridge: deploy it first (playbooks/bridge.yml)' % p['manifest'])
+    bridge = read_bridge(p['manifest'])
     home_w3 = connect(p['home_rpc_url'] or bridge['home']['rpc_url'], bridge['home']['chain_id'])
     foreign_w3 = connect(p['foreign_rpc_url'] or bridge['foreign']['rpc_url'], bridge['foreign']['chain_id'])
     route = Route(bridge, p['direction'], home_w3, foreign_w3)

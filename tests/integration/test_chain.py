@@ -148,3 +148,23 @@ def test_check_keys_confirms_a_restored_keystore_and_refuses_another(chain, tmp_
     restored = run_playbook("check_keys.yml", build)
     assert restored.rc == 0, restored.output[-3000:]
     assert restored.changed_total() == 0 and "as the manifest records" in restored.output
+
+
+def test_two_hosts_with_one_key_are_named_before_a_spec_is_written(chain, tmp_path):
+    build = copy_of(chain, tmp_path)
+    (build / "manifest.json").unlink()  # a consortium being set up: no recorded chain yet
+    shutil.rmtree(build / "chain")
+    for name in ("keystore/authority.json", "secrets/authority.password"):
+        (build / "hosts" / "beta-2" / name).write_bytes((build / "hosts" / "alpha-1" / name).read_bytes())
+    run = run_playbook("chain.yml", build)
+    assert run.rc != 0
+    assert (f"alpha-1 ({build}/hosts/alpha-1/keystore/authority.json) and beta-2 "
+            f"({build}/hosts/beta-2/keystore/authority.json) hold the same authority key") in run.output
+    assert not (build / "manifest.json").exists() and not (build / "chain" / "genesis.json").exists()
+
+
+def test_nodes_before_the_chain_phase_say_the_manifest_is_missing(tmp_path):
+    build = tmp_path / "build"
+    run = run_playbook("nodes.yml", build)
+    assert run.rc != 0
+    assert f"the consortium manifest {build}/manifest.json is missing: run playbooks/chain.yml" in run.output

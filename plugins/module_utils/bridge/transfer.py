@@ -27,6 +27,9 @@ DIRECTIONS = ('deposit', 'withdraw')
 # How far back the completion search starts on the destination chain, in blocks: a fast
 # validator set may complete a request before the sender has read the destination's head.
 SEARCH_MARGIN = 5
+# The completion is reported once its block has one block on top: a head block can still be
+# replaced (Clique's out-of-turn blocks), and with it which validator's vote completed the transfer.
+COMPLETION_DEPTH = 2
 
 
 def parse_rlc(value, decimals=RLC_DECIMALS):
@@ -143,7 +146,7 @@ def transfer(route, signer, amount, recipient=None, timeout=300, check_mode=Fals
     deadline = start + timeout
     while True:
         found = find_completion(route, request_hash, dest_from)
-        if found:
+        if found and int(route.dest_w3.eth.block_number) - found[1] + 1 >= COMPLETION_DEPTH:
             result['completion_tx'], result['completion_block'] = found
             result['seconds'] = round(clock() - start, 1)
             return result

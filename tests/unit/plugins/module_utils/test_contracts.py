@@ -492,3 +492,14 @@ def test_fund_token_and_shortfalls(w3, signer, manifest_path):
     poor = rpc.Signer(w3, Account.from_key('0x' + '42' * 32))
     with pytest.raises(rpc.RpcError, match='has 0 wei'):
         c.ensure_funded(w3, poor, [{'address': a, 'balance': 1}])
+
+
+def test_a_missing_manifest_or_bridge_is_said_so(tmp_path):
+    missing = tmp_path / 'manifest.json'
+    with pytest.raises(c.ContractError, match=r'the consortium manifest .*manifest.json is missing: run site.yml'):
+        c.read_bridge(str(missing))
+    missing.write_text('{"chain_id": 1}')
+    with pytest.raises(c.ContractError, match='has no bridge: deploy it first'):
+        c.read_bridge(str(missing))
+    missing.write_text('{"bridge": {"mode": "erc_to_erc"}}')
+    assert c.read_bridge(str(missing)) == {'mode': 'erc_to_erc'}
