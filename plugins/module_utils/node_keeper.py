@@ -17,8 +17,9 @@ So geth runs with no static peers (all of them trusted) and without --mine, and 
 - dials a missing peer (admin_addPeer) once its p2p port accepts connections. Of two nodes, the
   one with the lower node id dials; the other dials too if they are still apart DIAL_GRACE
   seconds later. geth then keeps a dialed peer as static and redials it on its own;
-- starts sealing (miner_start) once the node has every peer, or, SEAL_GRACE seconds after geth
-  started, with enough peers for a majority of the nodes. It never stops sealing.
+- starts sealing (miner_start) once the node has every peer and either is the in-turn signer of
+  the next block or has seen a new block, or, SEAL_GRACE seconds after geth started, with enough
+  peers for a majority of the nodes. It never stops sealing.
 Only stdlib: it runs beside every node, so it stays small.
 """
 
@@ -117,6 +118,14 @@ class Keeper:
         self.dialed = set()
         self.seen_open = {}
         self.sealing = False
+        self.first_head = None
+
+    def in_turn(self, number):
+        """Whether this node's signer is Clique's in-turn signer of block `number` (the signers
+        sorted by address, block n to signer n mod N)."""
+        signers = sorted(address.lower() for address in self.rpc('clique_getSigners'))
+        me = str(self.rpc('eth_coinbase')).lower()
+        return bool(signers) and signers[number % len(signers)] == me
 
     def step(self, now: float):
         if self.self_id is None:
@@ -138,7 +147,15 @@ class Keeper:
         have = len(connected & set(self.peers))
         if self.seal and not self.sealing:
             full = have == len(self.peers)
-            if full or (now - self.started >= SEAL_GRACE and have >= self.quorum_peers):
+            head = int(self.rpc('eth_blockNumber'), 16)
+            if self.first_head is None:
+                self.first_head = head
+            # After a start the head is old, and Clique then dates the next block "now": an
+            # out-of-turn signer's random wait mostly lies in the past and every node seals a rival
+            # block at once. So the in-turn signer of the next block starts first; the others
+            # start once a new block arrives (their next blocks wait for the period again).
+            first_turn = head != self.first_head or self.in_turn(head + 1)
+            if (full and first_turn) or (now - self.started >= SEAL_GRACE and have >= self.quorum_peers):
                 self.rpc('miner_start')
                 self.sealing = True
                 self.log('sealing from now on, with %d of %d peers', have, len(self.peers))

@@ -23,9 +23,13 @@ LOW, MID, HIGH, TOP = ("1" * 128, "5" * 128, "a" * 128, "f" * 128)
 class FakeGeth:
     """Answers the keeper's calls as geth would; records what it was asked to do."""
 
-    def __init__(self, node_id: str, mining: bool = False):
+    def __init__(self, node_id: str, mining: bool = False, in_turn: bool = True):
         self.node_id = node_id
         self.mining = mining
+        self.head = 0
+        # Clique's signers; this node is the in-turn signer of block 1 (1 mod 2) or not.
+        self.signers = ["0x" + "0a" * 20, "0x" + "0b" * 20]
+        self.coinbase = self.signers[1] if in_turn else self.signers[0]
         self.connected: set[str] = set()
         self.added: list[str] = []
         self.calls: list[str] = []
@@ -41,6 +45,12 @@ class FakeGeth:
         if method == "admin_addPeer":
             self.added.append(params[0])
             return True
+        if method == "eth_blockNumber":
+            return hex(self.head)
+        if method == "clique_getSigners":
+            return list(reversed(self.signers))
+        if method == "eth_coinbase":
+            return self.coinbase
         if method == "miner_start":
             self.mining = True
             return None
@@ -102,6 +112,27 @@ def test_sealing_waits_for_every_peer_then_starts_once():
     keeper.step(2.0)
     keeper.step(3.0)
     assert geth.calls.count("miner_start") == 1 and geth.mining
+
+
+def test_after_a_start_only_the_in_turn_signer_seals_first_and_the_others_follow_its_block():
+    """The head is old after a start: a node not in turn for the next block waits for a new block
+    (or the grace), so the nodes do not all seal rival next blocks at once."""
+    geth = FakeGeth(LOW, in_turn=False)
+    keeper, _peers = keeper_for(geth, [MID], open_ports=set())
+    geth.connected = {MID}
+    keeper.step(1.0)
+    keeper.step(2.0)
+    assert not geth.mining
+    geth.head = 1  # the in-turn signer's block arrived
+    keeper.step(3.0)
+    assert geth.mining
+    late = FakeGeth(LOW, in_turn=False)
+    keeper, _peers = keeper_for(late, [MID], open_ports=set())
+    late.connected = {MID}
+    keeper.step(SEAL_GRACE - 1)
+    assert not late.mining
+    keeper.step(SEAL_GRACE + 1)  # the in-turn signer may be down: the grace still starts sealing
+    assert late.mining
 
 
 def test_after_the_grace_a_majority_of_nodes_is_enough_and_less_is_not():
