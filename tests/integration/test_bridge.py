@@ -270,6 +270,14 @@ def test_a_validator_that_forgets_its_state_moves_no_balance(bridge, loss):
     build = bridge.build
     tx = bridge.deposit(1 * RLC)
     wait_for(lambda: bridge.payouts(tx), 90, "a payout before the loss")
+    # The payout needs 2 votes of 3: alpha-1's own vote may still be in flight, and would be mined
+    # after the snapshot below. Wait until it has scanned past the deposit with nothing open.
+    deposit_block = bridge.foreign.eth.get_transaction_receipt(tx)["blockNumber"]
+
+    def settled():
+        report = health(HEALTH_PORTS["alpha-1"])
+        return (report["foreign"]["cursor"] or 0) >= deposit_block and report["pending"] == {"events": 0, "outbox": 0}
+    wait_for(settled, 90, "alpha-1 to settle the deposit")
     me = validator_account(build, "alpha-1").address
     nonces = (bridge.home.eth.get_transaction_count(me), bridge.foreign.eth.get_transaction_count(me))
     supply = bridge.supply()

@@ -106,7 +106,8 @@ def deployer_on(consortium, node):
 
 def test_an_unlocked_signer_is_not_reachable_from_the_network(consortium):
     """An authority's signer is unlocked: from the address the other hosts see, nobody can send a
-    transaction as it; on loopback, no admin or account namespace is served."""
+    transaction as it; on loopback, no admin or account namespace is served, but the consensus
+    namespace is."""
     for node in consortium.manifest["nodes"]:
         port = node["rpc_url"].rsplit(":", 1)[1]
         seen_by_others = node["enode"].rsplit("@", 1)[1].split(":")[0]
@@ -115,9 +116,11 @@ def test_an_unlocked_signer_is_not_reachable_from_the_network(consortium):
         with pytest.raises(urllib.error.URLError):
             json_rpc(f"http://{seen_by_others}:{port}", "eth_sendTransaction", [tx], timeout=5)
         for method in ("personal_listAccounts", "admin_peers", "debug_setHead", "debug_verbosity", "txpool_content",
-                       "miner_stop", "clique_propose"):
+                       "miner_stop"):
             answer = json_rpc(node["rpc_url"], method, ["0x1"] if method == "debug_setHead" else [], timeout=5)
             assert answer.get("error", {}).get("code") == -32601, (node["name"], method, answer)
+        signers = json_rpc(node["rpc_url"], "clique_getSigners", [], timeout=5)["result"]
+        assert sorted(s.lower() for s in signers) == sorted(n["address"].lower() for n in consortium.manifest["nodes"])
 
 
 def test_no_file_on_the_hosts_holds_a_raw_private_key(consortium):
@@ -241,6 +244,21 @@ def test_half_deployed_consortium_converges(consortium):
     assert recap["gamma-1"]["changed"] == 0
     check = run_playbook("status.yml", build, "-e", "status_advance_timeout=30")
     assert check.rc == 0, check.output[-3000:]
+
+
+@pytest.mark.parametrize("extra, words", [
+    ({"node_rpc_apis": ["eth", "net", "web3", "admin"]}, "must offer none of personal, admin"),
+    ({"node_rpc_apis": ["eth", "clique"], "node_role": "rpc"}, "clique only on an authority's loopback port"),
+    ({"node_rpc_host": "0.0.0.0"}, "must bind a loopback address"),
+])
+def test_an_open_rpc_configuration_is_refused_before_any_change(consortium, extra, words):
+    build = consortium.build
+    conf = build / "hosts" / "gamma-1" / "geth.toml"
+    before = conf.read_bytes()
+    run = run_playbook("nodes.yml", build, "--limit", "gamma-1", "-e", json.dumps(extra))
+    assert run.rc != 0
+    assert words in " ".join(run.output.split()), run.output[-3000:]
+    assert conf.read_bytes() == before
 
 
 def test_node_with_a_foreign_chain_spec_refuses_to_start(consortium):
