@@ -192,19 +192,23 @@ def _manifest() -> dict:
     return json.loads((Path(mounts[0]["Source"]).parents[1] / "manifest.json").read_text())
 
 
+def wait_for_full_mesh(timeout: float):
+    """Every node peered with every other one, within timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        peers = {node: int(rpc(node, "net_peerCount"), 16) for node in NODES}
+        if all(count == len(NODES) - 1 for count in peers.values()):
+            return
+        assert time.monotonic() < deadline, f"not a full mesh after {timeout} s: {peers}"
+        time.sleep(1)
+
+
 def test_nodes_run_geth_and_see_each_other(network):
     for node in NODES:
         assert rpc(node, "web3_clientVersion").startswith(f"Geth/v{GETH_VERSION}-"), node
         assert int(rpc(node, "eth_chainId"), 16) == CHAIN_ID
     # The converge returns once every RPC answers; static peers are dialled within seconds.
-    deadline = time.monotonic() + 45
-    peers = {}
-    while time.monotonic() < deadline:
-        peers = {node: int(rpc(node, "net_peerCount"), 16) for node in NODES}
-        if all(p == len(NODES) - 1 for p in peers.values()):
-            break
-        time.sleep(1)
-    assert all(p == len(NODES) - 1 for p in peers.values()), f"not a full mesh: {peers}"
+    wait_for_full_mesh(45)
 
 
 def test_genesis_matches_the_manifest_and_every_authority_seals(network):
@@ -232,14 +236,7 @@ def test_genesis_matches_the_manifest_and_every_authority_seals(network):
 def test_blocks_advance_on_one_chain(network):
     # In docker mode geth dials its peers and seals from its first second, so the blocks sealed
     # before the mesh formed may be out of turn: the in-turn check below counts those after it.
-    deadline = time.monotonic() + 20 * PERIOD
-    peers = {}
-    while time.monotonic() < deadline:
-        peers = {node: int(rpc(node, "net_peerCount"), 16) for node in NODES}
-        if all(count == len(NODES) - 1 for count in peers.values()):
-            break
-        time.sleep(1)
-    assert all(count == len(NODES) - 1 for count in peers.values()), f"no full mesh: {peers}"
+    wait_for_full_mesh(20 * PERIOD)
     start = {node: int(rpc(node, "eth_blockNumber"), 16) for node in NODES}
     deadline = time.monotonic() + 20 * PERIOD
     heads = dict(start)

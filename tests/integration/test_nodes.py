@@ -261,6 +261,18 @@ def test_an_open_rpc_configuration_is_refused_before_any_change(consortium, extr
     assert conf.read_bytes() == before
 
 
+def test_a_keeper_that_cannot_run_fails_the_play_and_a_fixed_run_brings_it_back(consortium):
+    build = consortium.build
+    run = run_playbook("nodes.yml", build, "--limit", "gamma-1", "-e", "node_keeper_python=/nonexistent/python3")
+    assert run.rc != 0
+    assert "gamma-1: its keeper does not run" in " ".join(run.output.split()), run.output[-3000:]
+    wait_for(lambda: "FATAL" in supervisorctl(build, "gamma-1", "status", "gamma-1-keeper").stdout, 60,
+             "supervisord to give up on the keeper")
+    again = run_playbook("nodes.yml", build, "--limit", "gamma-1")
+    assert again.rc == 0, again.output[-3000:]
+    assert "RUNNING" in supervisorctl(build, "gamma-1", "status", "gamma-1-keeper").stdout
+
+
 def test_node_with_a_foreign_chain_spec_refuses_to_start(consortium):
     build = consortium.build
     spec_path = build / "hosts" / "gamma-1" / "chain" / "genesis.json"
