@@ -13,7 +13,9 @@ mesh in two ways:
   each one seals its own next blocks, and Clique never leaves a fork on which every node has
   signed recently. The chain then stalls for good.
 
-So geth runs with no static peers (all of them trusted) and without --mine, and this keeper:
+So geth runs with no static or trusted peers in its config (a change of peers then restarts only
+this keeper, not the node) and without --mine, and this keeper:
+- trusts every peer (admin_addTrustedPeer), once per geth process;
 - dials a missing peer (admin_addPeer) once its p2p port accepts connections. Of two nodes, the
   one with the lower node id dials; the other dials too if they are still apart DIAL_GRACE
   seconds later. geth then keeps a dialed peer as static and redials it on its own;
@@ -119,6 +121,7 @@ class Keeper:
         self.seen_open = {}
         self.sealing = False
         self.first_head = None
+        self.trusted = False
 
     def in_turn(self, number):
         """Whether this node's signer is Clique's in-turn signer of block `number` (the signers
@@ -131,6 +134,10 @@ class Keeper:
         if self.self_id is None:
             self.self_id = enode_id(self.rpc('admin_nodeInfo')['enode'])
             self.sealing = self.seal and bool(self.rpc('eth_mining'))
+        if not self.trusted:
+            for enode in sorted(self.peers.values()):
+                self.rpc('admin_addTrustedPeer', [enode])
+            self.trusted = True
         # admin_peers' `id` is the hash of the node's key; the enode URL carries the key itself.
         connected = {enode_id(peer['enode']) for peer in self.rpc('admin_peers')}
         for peer_id, enode in sorted(self.peers.items()):

@@ -76,12 +76,14 @@ def clique_signer(block):
 
 
 def block_sealer(block):
-    """The authority that sealed ``block``: the Clique seal's signer, else the Aura author (miner)."""
-    miner = to_checksum_address(block['miner'])
+    """The authority that sealed ``block``: the Clique seal's signer, else the Aura author (miner).
+
+    A Clique block's miner is not its sealer: it is zero, or the address a signer votes on. Aura
+    blocks carry at most 32 bytes of extra data, never room for a seal."""
     extra = _extra_data(block)
-    if miner == to_checksum_address(ZERO_ADDRESS) and len(extra) >= CLIQUE_VANITY + CLIQUE_SEAL:
+    if len(extra) >= CLIQUE_VANITY + CLIQUE_SEAL:
         return clique_signer(block)
-    return miner
+    return to_checksum_address(block['miner'])
 
 
 def probe(node, timeout=5):

@@ -32,6 +32,7 @@ class FakeGeth:
         self.coinbase = self.signers[1] if in_turn else self.signers[0]
         self.connected: set[str] = set()
         self.added: list[str] = []
+        self.trusted: list[str] = []
         self.calls: list[str] = []
 
     def __call__(self, method, params=None):
@@ -44,6 +45,9 @@ class FakeGeth:
             return [{"id": "hash-of-" + peer, "enode": enode(peer, 30399)} for peer in sorted(self.connected)]
         if method == "admin_addPeer":
             self.added.append(params[0])
+            return True
+        if method == "admin_addTrustedPeer":
+            self.trusted.append(params[0])
             return True
         if method == "eth_blockNumber":
             return hex(self.head)
@@ -239,3 +243,14 @@ def test_run_starts_over_when_geth_restarts(tmp_path, monkeypatch):
         servers[-1].close()
     assert first.added == [peer] and second.added == [peer]
     assert sum("(re)started" in message for message in messages) == 2
+
+
+def test_every_peer_is_trusted_once_per_geth_process():
+    geth = FakeGeth(MID)
+    keeper, peers = keeper_for(geth, [LOW, HIGH], open_ports=set())
+    keeper.step(1.0)
+    keeper.step(2.0)
+    assert geth.trusted == sorted(peers)
+    keeper.reset(3.0)  # geth restarted: it forgot them
+    keeper.step(3.5)
+    assert geth.trusted == sorted(peers) * 2

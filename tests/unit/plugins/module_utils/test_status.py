@@ -11,10 +11,11 @@ from ansible_collections.poa.consortium.plugins.module_utils import status
 KEY = keys.PrivateKey(bytes.fromhex('4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'))
 
 
-def sealed_block(number, key=KEY, base_fee=7):
-    """A Clique block sealed by ``key``, built the EIP-225 way (independently of the code under test)."""
+def sealed_block(number, key=KEY, base_fee=7, vote=b'\x00' * 20):
+    """A Clique block sealed by ``key``, built the EIP-225 way (independently of the code under test);
+    ``vote``: the address its signer votes on (the header's coinbase)."""
     vanity = b'\x01' * 32
-    block = dict(parentHash=b'\x11' * 32, sha3Uncles=b'\x22' * 32, miner=b'\x00' * 20, stateRoot=b'\x33' * 32,
+    block = dict(parentHash=b'\x11' * 32, sha3Uncles=b'\x22' * 32, miner=vote, stateRoot=b'\x33' * 32,
                  transactionsRoot=b'\x44' * 32, receiptsRoot=b'\x55' * 32, logsBloom=b'\x00' * 256,
                  difficulty=2, number=number, gasLimit=8_000_000, gasUsed=0, timestamp=1_700_000_000 + number,
                  mixHash=b'\x00' * 32, nonce=b'\x00' * 8, baseFeePerGas=base_fee)
@@ -23,13 +24,18 @@ def sealed_block(number, key=KEY, base_fee=7):
     unsealed = [block[k] for k in order] + [vanity, block['mixHash'], block['nonce'], base_fee]
     sig = key.sign_msg_hash(keccak(rlp.encode(unsealed)))
     block['extraData'] = vanity + sig.to_bytes()[:64] + bytes([sig.v + 27])
-    block['miner'] = '0x' + '00' * 20
+    block['miner'] = '0x' + vote.hex()
     return block
 
 
 def test_clique_signer_recovers_the_sealing_key():
     assert status.clique_signer(sealed_block(5)) == KEY.public_key.to_checksum_address()
     assert status.block_sealer(sealed_block(6)) == KEY.public_key.to_checksum_address()
+
+
+def test_a_clique_block_carrying_a_vote_is_sealed_by_its_signer_not_by_the_address_voted_on():
+    block = sealed_block(7, vote=b'\xde' * 20)
+    assert status.block_sealer(block) == KEY.public_key.to_checksum_address()
 
 
 def test_clique_signer_detects_tampering():
