@@ -273,6 +273,32 @@ def test_a_keeper_that_cannot_run_fails_the_play_and_a_fixed_run_brings_it_back(
     assert "RUNNING" in supervisorctl(build, "gamma-1", "status", "gamma-1-keeper").stdout
 
 
+def test_a_changed_flag_restarts_the_nodes_one_at_a_time_and_the_chain_keeps_sealing(consortium):
+    """A rolling restart: every node restarts, one at a time, each back with its peers and new
+    blocks before the next; the longest gap between blocks stays under 2 x period x authorities."""
+    build = consortium.build
+    names = [n["name"] for n in consortium.manifest["nodes"]]
+    w3 = w3_of(consortium.manifest["nodes"][0]["rpc_url"])
+    period = int(json.loads((build / "chain" / "genesis.json").read_text())["config"]["clique"]["period"])
+    before = {name: running_pid(build, name) for name in names}
+    first = w3.eth.block_number
+    try:
+        run = run_playbook("nodes.yml", build, "-e", "node_geth_cache=72")
+        assert run.rc == 0, run.output[-4000:]
+        # serial: one batch, so one task header, per node
+        assert run.output.count("TASK [poa.consortium.node : Apply the new configuration") == len(names)
+        after = {name: running_pid(build, name) for name in names}
+        assert all(after[name] not in (None, before[name]) for name in names), (before, after)
+        last = w3.eth.block_number
+        times = [w3.eth.get_block(n)["timestamp"] for n in range(first, last + 1)]
+        longest = max(b - a for a, b in zip(times, times[1:]))
+        print("rolling restart: blocks %d-%d, longest gap %d s (bound %d s)" % (first, last, longest, 2 * period * len(names)))
+        assert longest <= 2 * period * len(names)
+    finally:
+        back = run_playbook("nodes.yml", build)
+        assert back.rc == 0, back.output[-4000:]
+
+
 def test_node_with_a_foreign_chain_spec_refuses_to_start(consortium):
     build = consortium.build
     spec_path = build / "hosts" / "gamma-1" / "chain" / "genesis.json"
