@@ -9,7 +9,7 @@ A, B, C, D, E, F = ("0x%040x" % n for n in range(0xA, 0x10))
 
 
 def test_plan_names_additions_and_removals_whatever_the_case():
-    assert clique.plan([A, B.upper().replace("0X", "0x"), C], [a for a in (A, B, D)]) == ([D], [C])
+    assert clique.plan([A, B.upper().replace("0X", "0x"), C], [A, B, D]) == ([D], [C])
     assert clique.plan([A, B], [B, A]) == ([], [])
 
 
@@ -79,18 +79,18 @@ class FakeNode:
 
 def test_apply_votes_then_discards_once_the_change_took_effect():
     node = FakeNode([A, B, C], A)
-    _, propose, discard = clique.apply(node, [A, B, C, D])
+    _view, propose, discard = clique.apply(node, [A, B, C, D])
     assert (propose, discard) == ({D: True}, [])
     assert ("clique_propose", (D, True)) in node.calls
     node.signers.append(D)  # the vote passed
-    _, propose, discard = clique.apply(node, [A, B, C, D])
+    _view, propose, discard = clique.apply(node, [A, B, C, D])
     assert (propose, discard, node.proposals) == ({}, [D], {})
-    _, propose, discard = clique.apply(node, [A, B, C, D])
+    _view, propose, discard = clique.apply(node, [A, B, C, D])
     assert (propose, discard) == ({}, [])
 
 
 def test_apply_in_check_mode_changes_nothing():
     node = FakeNode([A, B, C], A, {E: True})
-    _, propose, discard = clique.apply(node, [A, B], check_mode=True)
+    _view, propose, discard = clique.apply(node, [A, B], check_mode=True)
     assert (propose, discard) == ({C: False}, [E])
-    assert not [m for m, _ in node.calls if m in ("clique_propose", "clique_discard")]
+    assert not [m for m, _params in node.calls if m in ("clique_propose", "clique_discard")]
