@@ -21,7 +21,12 @@ this keeper, not the node) and without --mine, and this keeper:
   seconds later. geth then keeps a dialed peer as static and redials it on its own;
 - starts sealing (miner_start) once the node has every peer and either is the in-turn signer of
   the next block or has seen a new block, or, SEAL_GRACE seconds after geth started, with enough
-  peers for a majority of the nodes. It never stops sealing.
+  peers for a majority of the nodes. It never stops sealing;
+- reconnects its peers when the head has not moved for `stall` seconds with every peer there.
+  geth accepts blocks from the network only once it has synced from a peer whose total
+  difficulty beats its own, and it learns a peer's total difficulty at the handshake (a
+  broadcast block only tells it the parent's). Nodes that met at the same head, such as a new
+  chain's nodes before block 1, would otherwise drop each other's blocks for good.
 Only stdlib: it runs beside every node, so it stays small.
 """
 
@@ -39,6 +44,8 @@ from urllib.parse import urlparse
 # geth's RLPx handshake times out after 5 s: by then the lower id's dial has succeeded or failed.
 DIAL_GRACE = 5.0
 SEAL_GRACE = 10.0
+# A head that stands this long (and at least a few block periods) with every peer there is stuck.
+STALL_GRACE = 20.0
 POLL = 0.5
 LOG = logging.getLogger('poa.keeper')
 
@@ -103,9 +110,10 @@ def port_open(endpoint: tuple[str, int], timeout: float = 1.0) -> bool:
 class Keeper:
     """The decisions, one step at a time; `rpc` calls geth, `reachable` probes a peer's p2p port."""
 
-    def __init__(self, peers: list[str], seal: bool, rpc, reachable=port_open, log=LOG.info):
+    def __init__(self, peers: list[str], seal: bool, rpc, reachable=port_open, log=LOG.info, stall=STALL_GRACE):
         self.peers = {enode_id(enode): enode for enode in peers}
         self.seal = seal
+        self.stall = stall
         self.rpc = rpc
         self.reachable = reachable
         self.log = log
@@ -122,6 +130,8 @@ class Keeper:
         self.sealing = False
         self.first_head = None
         self.trusted = False
+        self.head = None
+        self.head_since = started
 
     def in_turn(self, number):
         """Whether this node's signer is Clique's in-turn signer of block `number` (the signers
@@ -152,9 +162,19 @@ class Keeper:
                 self.dialed.add(peer_id)
                 self.log('dialing %s', enode)
         have = len(connected & set(self.peers))
+        full = have == len(self.peers)
+        head = int(self.rpc('eth_blockNumber'), 16)
+        if head != self.head:
+            self.head, self.head_since = head, now
+        elif full and self.peers and now - self.head_since >= self.stall:
+            self.log('head stuck at block %d for %.0f s with every peer: reconnecting them, so that geth syncs '
+                     'from any peer ahead', head, now - self.head_since)
+            for peer_id in sorted(connected & set(self.peers)):
+                self.rpc('admin_removePeer', [self.peers[peer_id]])
+                self.dialed.discard(peer_id)
+                self.seen_open.pop(peer_id, None)
+            self.head_since = now
         if self.seal and not self.sealing:
-            full = have == len(self.peers)
-            head = int(self.rpc('eth_blockNumber'), 16)
             if self.first_head is None:
                 self.first_head = head
             # After a start the head is old, and Clique then dates the next block "now": an
@@ -170,7 +190,8 @@ class Keeper:
 
 def run(config: dict, clock=time.monotonic, sleep=time.sleep, log=LOG.info):
     ipc = GethIpc(config['ipc'])
-    keeper = Keeper(config['peers'], config['seal'], ipc, reachable=port_open, log=log)
+    keeper = Keeper(config['peers'], config['seal'], ipc, reachable=port_open, log=log,
+                    stall=float(config.get('stall', STALL_GRACE)))
     known, last_error = None, None
     while True:
         identity = ipc.identity()
@@ -194,7 +215,8 @@ def run(config: dict, clock=time.monotonic, sleep=time.sleep, log=LOG.info):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', required=True, help='JSON: {"ipc": path, "peers": [enode], "seal": bool}')
+    parser.add_argument('--config', required=True,
+                        help='JSON: {"ipc": path, "peers": [enode], "seal": bool, "stall": seconds}')
     args = parser.parse_args(argv)
     with open(args.config, encoding='utf-8') as handle:
         config = json.load(handle)

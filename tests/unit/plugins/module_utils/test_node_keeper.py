@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from ansible_collections.poa.consortium.plugins.module_utils import node_keeper
-from ansible_collections.poa.consortium.plugins.module_utils.node_keeper import DIAL_GRACE, SEAL_GRACE, Keeper
+from ansible_collections.poa.consortium.plugins.module_utils.node_keeper import DIAL_GRACE, SEAL_GRACE, STALL_GRACE, Keeper
 
 
 def enode(node_id: str, port: int) -> str:
@@ -33,6 +33,7 @@ class FakeGeth:
         self.connected: set[str] = set()
         self.added: list[str] = []
         self.trusted: list[str] = []
+        self.removed: list[str] = []
         self.calls: list[str] = []
 
     def __call__(self, method, params=None):
@@ -45,6 +46,10 @@ class FakeGeth:
             return [{"id": "hash-of-" + peer, "enode": enode(peer, 30399)} for peer in sorted(self.connected)]
         if method == "admin_addPeer":
             self.added.append(params[0])
+            return True
+        if method == "admin_removePeer":
+            self.removed.append(params[0])
+            self.connected.discard(params[0].split("@")[0].removeprefix("enode://"))
             return True
         if method == "admin_addTrustedPeer":
             self.trusted.append(params[0])
@@ -254,3 +259,30 @@ def test_every_peer_is_trusted_once_per_geth_process():
     keeper.reset(3.0)  # geth restarted: it forgot them
     keeper.step(3.5)
     assert geth.trusted == sorted(peers) * 2
+
+
+def test_a_head_that_stands_with_every_peer_there_makes_the_keeper_reconnect_them():
+    geth = FakeGeth(MID, mining=True)
+    geth.connected = {LOW, HIGH}
+    keeper, peers = keeper_for(geth, [LOW, HIGH], open_ports={30301, 30302})
+    keeper.step(1.0)
+    keeper.step(1.0 + STALL_GRACE - 0.1)
+    assert geth.removed == []
+    keeper.step(1.0 + STALL_GRACE)
+    assert sorted(geth.removed) == sorted(peers)  # re-handshakes tell geth the peers' real difficulty
+    keeper.step(1.0 + STALL_GRACE + 0.5)
+    assert peers[1] in geth.added[-2:]  # and the keeper dials them again (MID < HIGH: at once)
+
+
+def test_a_moving_head_or_a_missing_peer_is_no_stall():
+    geth = FakeGeth(MID, mining=True)
+    geth.connected = {LOW, HIGH}
+    keeper, _peers = keeper_for(geth, [LOW, HIGH], open_ports={30301, 30302})
+    for second in range(0, 3 * int(STALL_GRACE)):
+        geth.head = second // 2
+        keeper.step(float(second))
+    assert geth.removed == []
+    geth.connected = {LOW}  # a peer down: the head may stand for that reason
+    for second in range(3 * int(STALL_GRACE), 6 * int(STALL_GRACE)):
+        keeper.step(float(second))
+    assert geth.removed == []
