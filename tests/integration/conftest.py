@@ -58,6 +58,17 @@ class PlaybookRun:
     def changed_total(self) -> int:
         return sum(h["changed"] for h in self.recap().values())
 
+    def report(self, tail: int = 3000) -> str:
+        """For an assertion message: each failed task (its header and its first lines of error),
+        then the end of the output. A long run's tail alone often misses the failure."""
+        failures, task = [], ""
+        for line in self.output.splitlines():
+            if line.startswith("TASK ["):
+                task = line
+            elif line.startswith(("fatal:", "failed:")):
+                failures.append(task + "\n" + line[:1500])
+        return "failed tasks:\n%s\n...\n%s" % ("\n".join(failures) or "(none)", self.output[-tail:])
+
 
 def run_playbook(playbook: str, build_dir: Path | None, *args: str, env: dict | None = None,
                  inventory: Path = LOCAL_INVENTORY) -> PlaybookRun:

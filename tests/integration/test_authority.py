@@ -37,7 +37,7 @@ def host_dir(build: Path, host: str) -> Path:
 
 def test_first_run_creates_five_identities(deployed):
     build, first = deployed.build, deployed.first
-    assert first.rc == 0, first.output[-3000:]
+    assert first.rc == 0, first.report(3000)
     assert set(first.recap()) == set(HOSTS)
     addresses = set()
     for host in HOSTS:
@@ -53,7 +53,7 @@ def test_first_run_creates_five_identities(deployed):
 
 def test_second_run_changes_nothing(deployed):
     second = deployed.second
-    assert second.rc == 0, second.output[-3000:]
+    assert second.rc == 0, second.report(3000)
     recap = second.recap()
     assert set(recap) == set(HOSTS)
     assert all(h["changed"] == 0 for h in recap.values()), recap
@@ -101,7 +101,7 @@ def test_no_secret_in_output_or_controller_files(deployed):
 
 def test_check_mode_on_a_fresh_inventory_writes_nothing(build_dir):
     run = run_playbook("authorities.yml", build_dir, "--check", "--diff")
-    assert run.rc == 0, run.output[-3000:]
+    assert run.rc == 0, run.report(3000)
     assert all(h["changed"] > 0 for h in run.recap().values()), run.recap()
     assert list(build_dir.iterdir()) == []
 
@@ -112,6 +112,6 @@ def test_wrong_vault_password_fails_clearly_and_keeps_the_keystore(deployed):
     before = keystore.read_bytes()
     run = run_playbook("authorities.yml", build, "--limit", "gamma-1", "-e", "authority_password=not-the-password")
     assert run.rc != 0
-    assert "wrong password" in run.output.lower() or "cannot decrypt" in run.output.lower(), run.output[-2000:]
+    assert "wrong password" in run.output.lower() or "cannot decrypt" in run.output.lower(), run.report(2000)
     assert "not-the-password" not in run.output
     assert keystore.read_bytes() == before

@@ -152,7 +152,7 @@ HEALTH_PORTS = {"alpha-1": 8711, "beta-1": 8713, "gamma-1": 8715}
 @pytest.fixture(scope="module")
 def bridge(consortium):
     if consortium.up is not None:
-        assert consortium.up.rc == 0, consortium.up.output[-4000:]
+        assert consortium.up.rc == 0, consortium.up.report(4000)
     assert "bridge" in consortium.manifest, "site.yml did not record a bridge"
     return Bridge(consortium.build, consortium.manifest)
 

@@ -27,7 +27,7 @@ def chain(tmp_path_factory):
 
 def test_manifest_lists_every_authority_in_order(chain):
     build, first = chain.build, chain.first
-    assert first.rc == 0, first.output[-3000:]
+    assert first.rc == 0, first.report(3000)
     manifest = json.loads((build / "manifest.json").read_text())
     assert [n["name"] for n in manifest["nodes"]] == HOSTS
     assert {n["company"] for n in manifest["nodes"]} == {"alpha", "beta", "gamma"}
@@ -57,7 +57,7 @@ def test_genesis_hash_is_that_of_the_spec_every_node_holds(chain):
 
 def test_chain_phase_alone_is_idempotent(chain):
     again = chain.again
-    assert again.rc == 0, again.output[-3000:]
+    assert again.rc == 0, again.report(3000)
     assert again.changed_total() == 0, again.recap()
 
 
@@ -68,14 +68,14 @@ def test_the_inventorys_own_paths_work_on_the_controller(tmp_path):
     shutil.copytree(LOCAL_INVENTORY, inventory)
     for playbook in ("authorities.yml", "chain.yml"):
         run = run_playbook(playbook, None, inventory=inventory)
-        assert run.rc == 0, run.output[-3000:]
+        assert run.rc == 0, run.report(3000)
     manifest = json.loads((tmp_path / "build" / "local" / "manifest.json").read_text())
     assert [n["name"] for n in manifest["nodes"]] == HOSTS
     # A copy under another name writes into a build directory of its own.
     other = tmp_path / "inventories" / "staging"
     shutil.copytree(LOCAL_INVENTORY, other)
     run = run_playbook("authorities.yml", None, inventory=other)
-    assert run.rc == 0, run.output[-3000:]
+    assert run.rc == 0, run.report(3000)
     assert (tmp_path / "build" / "staging" / "hosts" / "alpha-1" / "keystore" / "authority.json").exists()
     assert json.loads((tmp_path / "build" / "local" / "manifest.json").read_text()) == manifest
 
@@ -95,7 +95,7 @@ def test_a_recorded_chain_keeps_its_genesis_until_a_new_chain_is_asked_for(chain
     assert (build / "chain" / "genesis.json").read_bytes() == spec
     # No node runs this chain yet: a new chain on purpose is rendered and recorded.
     fresh = run_playbook("chain.yml", build, "-e", "chain_spec_step_duration=3", "-e", "chain_spec_new_chain=true")
-    assert fresh.rc == 0, fresh.output[-3000:]
+    assert fresh.rc == 0, fresh.report(3000)
     assert json.loads((build / "chain" / "genesis.json").read_text())["config"]["clique"]["period"] == 3
 
 
@@ -117,12 +117,12 @@ def test_a_known_authority_with_another_key_fails_before_anything_changes(chain,
 def test_down_keeps_the_record_unless_the_inventory_asks_to_destroy(chain, tmp_path):
     build = copy_of(chain, tmp_path)
     kept = run_playbook("down.yml", build, "-e", "consortium_destroy_on_down=false")
-    assert kept.rc == 0, kept.output[-3000:]
+    assert kept.rc == 0, kept.report(3000)
     assert (build / "manifest.json").exists() and (build / "chain" / "genesis.json").exists()
     assert all((build / "hosts" / host / "keystore" / "authority.json").exists() for host in HOSTS)
     assert "Kept: the keys on each host, and the manifest and chain spec" in kept.output
     destroyed = run_playbook("down.yml", build)  # inventories/local sets consortium_destroy_on_down
-    assert destroyed.rc == 0, destroyed.output[-3000:]
+    assert destroyed.rc == 0, destroyed.report(3000)
     assert not build.exists()
 
 
@@ -146,7 +146,7 @@ def test_check_keys_confirms_a_restored_keystore_and_refuses_another(chain, tmp_
     keystore.write_bytes(backup)  # restored from the backup, owner-only as it was
     keystore.chmod(0o600)
     restored = run_playbook("check_keys.yml", build)
-    assert restored.rc == 0, restored.output[-3000:]
+    assert restored.rc == 0, restored.report(3000)
     assert restored.changed_total() == 0 and "as the manifest records" in restored.output
 
 

@@ -61,7 +61,7 @@ def stop_delta(build: Path):
 @pytest.fixture()
 def live(consortium):
     if consortium.up is not None:
-        assert consortium.up.rc == 0, consortium.up.output[-4000:]
+        assert consortium.up.rc == 0, consortium.up.report(4000)
     yield consortium
     stop_delta(consortium.build)  # the session's down.yml does not know delta-1
 
@@ -76,7 +76,7 @@ def test_an_authority_is_added_then_retired_on_the_live_chain(live, tmp_path):
     # Add: site.yml with delta-1 in the authorities makes its key on its host, starts its node,
     # and the five signers vote it in.
     run = run_playbook("site.yml", build, "-i", str(inventory(tmp_path, "authorities")))
-    assert run.rc == 0, run.output[-4000:]
+    assert run.rc == 0, run.report(4000)
     added = json.loads((build / "manifest.json").read_text())
     delta = next(n for n in added["nodes"] if n["name"] == "delta-1")
     assert delta["company"] == "delta" and delta["rpc_url"] == DELTA_RPC
@@ -94,7 +94,7 @@ def test_an_authority_is_added_then_retired_on_the_live_chain(live, tmp_path):
     # does not vote, and says that the retired host still signs.
     retired_inventory = inventory(tmp_path, "retired_authorities")
     chain = run_playbook("chain.yml", build, "-i", str(retired_inventory))
-    assert chain.rc == 0, chain.output[-4000:]
+    assert chain.rc == 0, chain.report(4000)
     limited = run_playbook("signers.yml", build, "-i", str(retired_inventory), "--limit", "alpha-1,delta-1")
     assert limited.rc != 0
     flat = " ".join(limited.output.split())
@@ -102,7 +102,7 @@ def test_an_authority_is_added_then_retired_on_the_live_chain(live, tmp_path):
     assert signers(alpha) == six
 
     run = run_playbook("site.yml", build, "-i", str(retired_inventory))
-    assert run.rc == 0, run.output[-4000:]
+    assert run.rc == 0, run.report(4000)
     retired = json.loads((build / "manifest.json").read_text())
     assert [n["name"] for n in retired["retired"]] == ["delta-1"]
     assert "delta-1" not in [n["name"] for n in retired["nodes"]]
@@ -113,4 +113,4 @@ def test_an_authority_is_added_then_retired_on_the_live_chain(live, tmp_path):
     head = int(json_rpc(alpha, "eth_blockNumber")["result"], 16)
     wait_for(lambda: int(json_rpc(alpha, "eth_blockNumber")["result"], 16) >= head + 5, 60, "five more blocks")
     again = run_playbook("site.yml", build, "-i", str(retired_inventory))
-    assert again.rc == 0 and again.changed_total() == 0, again.output[-4000:]
+    assert again.rc == 0 and again.changed_total() == 0, again.report(4000)

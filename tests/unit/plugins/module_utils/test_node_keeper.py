@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from ansible_collections.poa.consortium.plugins.module_utils import node_keeper
-from ansible_collections.poa.consortium.plugins.module_utils.node_keeper import DIAL_GRACE, SEAL_GRACE, STALL_GRACE, Keeper
+from ansible_collections.poa.consortium.plugins.module_utils.node_keeper import (
+    DIAL_GRACE, NUDGE_GRACE, REDIAL_PAUSE, SEAL_GRACE, STALL_GRACE, SYNC_CYCLE, Keeper)
 
 
 def enode(node_id: str, port: int) -> str:
@@ -136,24 +137,75 @@ def test_after_a_start_only_the_in_turn_signer_seals_first_and_the_others_follow
     keeper.step(3.0)
     assert geth.mining
     late = FakeGeth(LOW, in_turn=False)
-    keeper, _peers = keeper_for(late, [MID], open_ports=set())
+    keeper, _peers = keeper_for(late, [MID, HIGH], open_ports=set())
     late.connected = {MID}
+    keeper.step(0.0)
     keeper.step(SEAL_GRACE - 1)
     assert not late.mining
-    keeper.step(SEAL_GRACE + 1)  # the in-turn signer may be down: the grace still starts sealing
+    keeper.step(SEAL_GRACE + 1)  # a peer is missing, maybe the in-turn signer: the grace starts sealing
     assert late.mining
 
 
-def test_after_the_grace_a_majority_of_nodes_is_enough_and_less_is_not():
+def test_a_node_waiting_for_a_new_block_reconnects_its_peers_so_that_geth_syncs_it():
+    """geth drops the in-turn signer's block until it has synced or seals: a node that waits for
+    that block reconnects its peers (the handshake tells geth who is ahead), and does not seal on
+    its own meanwhile, not even while its peers are being dialed again after the grace."""
+    geth = FakeGeth(LOW, in_turn=False)
+    keeper, peers = keeper_for(geth, [MID, HIGH], open_ports={30301, 30302})
+    geth.connected = {MID, HIGH}
+    keeper.step(1.0)
+    keeper.step(1.0 + NUDGE_GRACE - 0.1)
+    assert geth.removed == [] and not geth.mining
+    keeper.step(1.0 + NUDGE_GRACE)
+    assert sorted(geth.removed) == sorted(peers) and not geth.mining
+    geth.added.clear()
+    keeper.step(SEAL_GRACE + 2)  # the lower id dials again at once; the peers are not back yet
+    assert sorted(geth.added) == sorted(peers) and not geth.mining
+    geth.connected = {MID, HIGH}
+    keeper.step(SEAL_GRACE + 3)
+    assert not geth.mining
+    geth.head = 1  # synced from the peer ahead
+    keeper.step(SEAL_GRACE + 4)
+    assert geth.mining and len(geth.removed) == 2
+
+
+def test_with_every_peer_and_no_new_block_a_node_seals_after_the_stall_and_reconnects_once_a_sync_cycle():
+    """The in-turn signer may be no node of ours: then nobody would ever seal first."""
+    geth = FakeGeth(LOW, in_turn=False)
+    keeper, _peers = keeper_for(geth, [MID], open_ports={30301})
+    nudges = []
+    second = 0.0
+    while second < STALL_GRACE - 0.5:
+        geth.connected = {MID}  # redialed at once
+        before = len(geth.removed)
+        keeper.step(second)
+        if len(geth.removed) > before:
+            nudges.append(second)
+        assert not geth.mining, second
+        second += 0.5
+    assert nudges[0] == NUDGE_GRACE and all(b - a >= SYNC_CYCLE for a, b in zip(nudges, nudges[1:])), nudges
+    geth.connected = {MID}
+    keeper.step(STALL_GRACE)
+    assert geth.mining
+
+
+def test_after_the_grace_a_steady_majority_of_nodes_is_enough_and_less_is_not():
     geth = FakeGeth(LOW)
     keeper, _peers = keeper_for(geth, [MID, HIGH, TOP, "2" * 128], open_ports=set())
     geth.connected = {MID}  # 2 of 5 nodes
+    keeper.step(0.0)
     keeper.step(SEAL_GRACE + 100)
     assert not geth.mining
-    geth.connected.add(HIGH)  # 3 of 5
-    keeper.step(SEAL_GRACE - 1)
+    geth.connected.add(HIGH)  # 3 of 5, from now on
+    keeper.step(200.0)
+    keeper.step(200.0 + SEAL_GRACE - 0.5)
     assert not geth.mining
-    keeper.step(SEAL_GRACE + 1)
+    geth.connected.discard(HIGH)  # peers that come and go (reconnections) start the grace again
+    keeper.step(200.0 + SEAL_GRACE - 0.2)
+    geth.connected.add(HIGH)
+    keeper.step(200.0 + SEAL_GRACE)
+    assert not geth.mining
+    keeper.step(200.0 + 2 * SEAL_GRACE)
     assert geth.mining
 
 
@@ -261,28 +313,57 @@ def test_every_peer_is_trusted_once_per_geth_process():
     assert geth.trusted == sorted(peers) * 2
 
 
+def test_once_after_a_start_a_node_reconnects_the_peers_it_did_not_dial_and_dials_them_at_once():
+    """The handshakes after the in-turn signer's first block tell geth that a peer is ahead. A peer
+    this node dialed itself is left connected: geth would redial it only 35 s after its dial."""
+    geth = FakeGeth(MID, mining=True)
+    keeper, peers = keeper_for(geth, [LOW, HIGH], open_ports={30301, 30302})
+    geth.connected = {LOW}
+    keeper.step(0.0)
+    assert geth.added == [peers[1]]  # MID < HIGH: at once
+    geth.connected = {LOW, HIGH}
+    keeper.step(1.0)
+    keeper.step(1.0 + NUDGE_GRACE - 0.1)
+    assert geth.removed == []
+    keeper.step(1.0 + NUDGE_GRACE)
+    assert geth.removed == [peers[0]]
+    keeper.step(1.0 + NUDGE_GRACE + REDIAL_PAUSE - 0.1)
+    assert geth.added == [peers[1]]
+    keeper.step(1.0 + NUDGE_GRACE + REDIAL_PAUSE)  # MID > LOW, yet it redials at once
+    assert geth.added == [peers[1], peers[0]]
+    geth.connected = {LOW, HIGH}
+    for second in range(7, 60):
+        geth.head = second
+        keeper.step(float(second))
+    assert geth.removed == [peers[0]]  # once per geth process, and a sealing node needs no more
+
+
 def test_a_head_that_stands_with_every_peer_there_makes_the_keeper_reconnect_them():
     geth = FakeGeth(MID, mining=True)
     geth.connected = {LOW, HIGH}
     keeper, peers = keeper_for(geth, [LOW, HIGH], open_ports={30301, 30302})
-    keeper.step(1.0)
-    keeper.step(1.0 + STALL_GRACE - 0.1)
+    for second in range(0, 60):  # the reconnection after the start, then blocks for a while
+        geth.connected = {LOW, HIGH}
+        geth.head = second
+        keeper.step(float(second))
+    geth.removed.clear()
+    keeper.step(59.0 + STALL_GRACE - 0.5)
     assert geth.removed == []
-    keeper.step(1.0 + STALL_GRACE)
+    keeper.step(59.0 + STALL_GRACE)
     assert sorted(geth.removed) == sorted(peers)  # re-handshakes tell geth the peers' real difficulty
-    keeper.step(1.0 + STALL_GRACE + 0.5)
-    assert peers[1] in geth.added[-2:]  # and the keeper dials them again (MID < HIGH: at once)
+    keeper.step(59.0 + STALL_GRACE + REDIAL_PAUSE)
+    assert sorted(geth.added[-2:]) == sorted(peers)  # and the keeper dials them again
 
 
 def test_a_moving_head_or_a_missing_peer_is_no_stall():
     geth = FakeGeth(MID, mining=True)
-    geth.connected = {LOW, HIGH}
     keeper, _peers = keeper_for(geth, [LOW, HIGH], open_ports={30301, 30302})
     for second in range(0, 3 * int(STALL_GRACE)):
+        geth.connected = {LOW, HIGH}
         geth.head = second // 2
         keeper.step(float(second))
-    assert geth.removed == []
+    after_start = len(geth.removed)
     geth.connected = {LOW}  # a peer down: the head may stand for that reason
     for second in range(3 * int(STALL_GRACE), 6 * int(STALL_GRACE)):
         keeper.step(float(second))
-    assert geth.removed == []
+    assert len(geth.removed) == after_start == 2
