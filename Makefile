@@ -13,6 +13,8 @@ setup:
 
 up: setup
 	ansible-playbook -i $(INVENTORY) playbooks/site.yml
+	@python3 -c 'import json, sys; url = json.load(open(sys.argv[1])).get("web", {}).get("url"); url and print("Web interface: " + url)' \
+	  build/$(notdir $(INVENTORY))/manifest.json 2>/dev/null || true
 
 down: setup
 	ansible-playbook -i $(INVENTORY) playbooks/down.yml

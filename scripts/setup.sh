@@ -46,6 +46,16 @@ if [ -f package.json ]; then
   fi
 fi
 
+# The web interface's own npm tree (web/: TypeScript, Vite, ethers, playwright-core), pinned by
+# web/package-lock.json. Its build is committed in roles/web_ui/files/app; set-up only installs.
+if [ -f web/package.json ]; then
+  web_want="$(cat web/package.json web/package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+  if [ ! -f web/node_modules/.poa-stamp ] || [ "$(cat web/node_modules/.poa-stamp)" != "$web_want" ]; then
+    npm ci --prefix web --no-audit --no-fund --loglevel=error
+    echo "$web_want" > web/node_modules/.poa-stamp
+  fi
+fi
+
 # Contract artifacts that `npm install` cannot take offline (their dependencies point at GitHub,
 # or drag truffle and web3 0.20): `npm pack` the pinned tarballs and unpack them. Runs after
 # `npm ci`, which empties node_modules.
