@@ -27,6 +27,25 @@ VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
 STOPPED_NODE = "gamma-1"
 
 
+def test_the_committed_app_rebuilds_identically(tmp_path):
+    """roles/web_ui/files/app is what `npm run build` in web/ writes: type-check, rebuild, compare."""
+    web_dir = ROOT / "web"
+    checked = subprocess.run(["npx", "tsc", "--noEmit"], cwd=web_dir, capture_output=True, text=True, timeout=300,
+                             check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    out = tmp_path / "app"
+    built = subprocess.run(["npx", "vite", "build", "--outDir", str(out), "--emptyOutDir"], cwd=web_dir,
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert built.returncode == 0, built.stdout + built.stderr
+    committed = ROOT / "roles" / "web_ui" / "files" / "app"
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    fresh, kept = tree(out), tree(committed)
+    assert sorted(fresh) == sorted(kept), "rebuild npm run build in web/: the committed files differ"
+    assert [name for name in fresh if fresh[name] != kept[name]] == []
+
+
 def http(url: str, body: bytes | None = None, method: str | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url, data=body, method=method,
                                      headers={"Content-Type": "application/json"} if body is not None else {})
@@ -83,6 +102,13 @@ def test_reads_and_raw_transactions_pass_the_filter(web):
         status, answers = call(web.url + "rpc/node/" + node["name"], [one("net_peerCount", [], 1), one("eth_blockNumber", [], 2)])
         assert status == 200 and [a.get("id") for a in answers] == [1, 2], answers
         assert all("result" in a for a in answers), answers
+
+    # Browsers ask for gzip: the filter hands back the node's bytes, so they must come uncompressed.
+    request = urllib.request.Request(web.url + "rpc/home", data=json.dumps(one("eth_blockNumber")).encode(),
+                                     headers={"Content-Type": "application/json", "Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=15) as answer:
+        assert answer.headers.get("Content-Encoding") in (None, "identity")
+        assert json.loads(answer.read())["result"].startswith("0x")
 
     # A transaction the browser signed goes through, and is mined.
     home = web.url + "rpc/home"
