@@ -6,13 +6,13 @@
 # checked, and only the collections named below are unpacked. Idempotent: a second run finds the
 # pinned versions in place (MANIFEST.json) and does nothing.
 #
-# Environment: POA_CACHE_DIR (where the wheel is kept; default ${XDG_CACHE_HOME:-~/.cache}/poa-consortium),
+# Environment: POA_CACHE_DIR (where the wheel is kept; default .ansible/cache in the project),
 #              PYTHON (a python with pip; default .venv/bin/python, else python3).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dest="$root/.ansible/collections/ansible_collections"
-cache_dir="${POA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/poa-consortium}"
+cache_dir="${POA_CACHE_DIR:-$root/.ansible/cache}"
 
 # ansible 14.5.0 is built for ansible-core ~=2.21.5 (its Requires-Dist), the core pinned here.
 ansible_version="14.5.0"

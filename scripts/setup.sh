@@ -75,11 +75,13 @@ unpack_npm rlc-faucet-contract 2.0.0 rlc-faucet-contract
 # Make the collection importable as poa.consortium without installing a copy.
 mkdir -p .ansible/collections/ansible_collections/poa
 ln -sfn "$root" .ansible/collections/ansible_collections/poa/consortium
-# Also in the user's default collections path, so `.venv/bin/ansible localhost -m
-# poa.consortium.chain_spec_info -a path=FILE` works from any directory. A real install there
-# (not a link of ours) is left alone.
-user_link="$HOME/.ansible/collections/ansible_collections/poa/consortium"
-if [ -L "$user_link" ] || [ ! -e "$user_link" ]; then
-  mkdir -p "$(dirname "$user_link")"
-  ln -sfn "$root" "$user_link"
+# Only when asked (POA_LINK_USER_COLLECTION=1): also in the user's default collections path, so
+# `ansible localhost -m poa.consortium.chain_spec_info -a path=FILE` works from any directory.
+# Set-up writes nothing in $HOME otherwise. A real install there (not a link) is left alone.
+if [ "${POA_LINK_USER_COLLECTION:-0}" = 1 ]; then
+  user_link="$HOME/.ansible/collections/ansible_collections/poa/consortium"
+  if [ -L "$user_link" ] || [ ! -e "$user_link" ]; then
+    mkdir -p "$(dirname "$user_link")"
+    ln -sfn "$root" "$user_link"
+  fi
 fi
