@@ -15,6 +15,7 @@ import re
 
 from ansible_collections.poa.consortium.plugins.module_utils import fileio
 from ansible_collections.poa.consortium.plugins.module_utils.manifest import dumps as manifest_dumps
+from ansible_collections.poa.consortium.plugins.module_utils.units import parse_wei
 
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import (  # pylint: disable=unused-import
     RevertError, RpcError, create_address, decode_revert, describe_revert, revert_data,
@@ -28,7 +29,6 @@ try:
 except ImportError:  # pragma: no cover - reported by rpc.run_module through HAS_ETH_ABI
     pass
 
-ZERO_ADDRESS = '0x' + '00' * 20
 HARDHAT_PLACEHOLDER = re.compile(r'__\$([0-9a-fA-F]{34})\$__')
 NON_HEX = re.compile(r'[^0-9a-fA-F]')
 ERC20_ABI = [
@@ -645,31 +645,12 @@ def ensure_transaction(w3, signer, address, abi, function, args=None, value=0, c
 # ---------------------------------------------------------------------------------------------
 # Funding
 # ---------------------------------------------------------------------------------------------
-UNITS = {'wei': 0, 'gwei': 9, 'ether': 18, 'eth': 18}
-
-
 def parse_amount(value, decimals=18):
     """An integer amount of base units from 123, '123', '1.5 ether', '2 gwei' or '10 token'."""
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    parts = text.split()
-    if len(parts) == 1:
-        return int(parts[0], 0)
-    if len(parts) != 2:
-        raise ContractError('cannot read amount %r: use an integer (base units) or "<number> <unit>"' % value)
-    from decimal import Decimal, InvalidOperation
-    unit = parts[1].lower()
-    exp = UNITS.get(unit, decimals if unit in ('token', 'tokens') else None)
-    if exp is None:
-        raise ContractError('unknown unit %r in %r: use wei, gwei, ether or token' % (parts[1], value))
     try:
-        amount = Decimal(parts[0]) * (Decimal(10) ** exp)
-    except InvalidOperation:
-        raise ContractError('cannot read amount %r' % value)
-    if amount != amount.to_integral_value():
-        raise ContractError('amount %r is not a whole number of base units' % value)
-    return int(amount)
+        return parse_wei(value, token_decimals=decimals)
+    except ValueError as exc:
+        raise ContractError('cannot read amount %r: %s' % (value, exc))
 
 
 def ensure_funded(w3, signer, accounts, token=None, token_abi=None, check_mode=False, confirmations=None):

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import traceback
 
+from ansible_collections.poa.consortium.plugins.module_utils.constants import ZERO_ADDRESS_BYTES
+
 try:
     import rlp
     from eth_utils import keccak
@@ -32,7 +34,6 @@ except ImportError:  # pragma: no cover - exercised only without the libraries
     ETH_LIBS_IMPORT_ERROR = traceback.format_exc()
 
 
-ZERO_ADDRESS = b"\x00" * 20
 ZERO_HASH = b"\x00" * 32
 EMPTY_BLOOM = b"\x00" * 256
 # Nethermind Eip1559Constants.DefaultForkBaseFee and geth params.InitialBaseFee.
@@ -251,7 +252,7 @@ def state_root_with_constructors(accounts, constructors, active_forks=(), env=No
     state_class = vm_class.get_state_class()
     gas_limit = env.get("gas_limit", 0)
     context = ExecutionContext(
-        coinbase=env.get("author", ZERO_ADDRESS),
+        coinbase=env.get("author", ZERO_ADDRESS_BYTES),
         timestamp=env.get("timestamp", 0),
         block_number=0,
         difficulty=env.get("difficulty", 0),
@@ -274,7 +275,7 @@ def state_root_with_constructors(accounts, constructors, active_forks=(), env=No
                 state.set_storage(address, key, value)
         if not (acc.balance or acc.nonce or acc.code or acc.storage):
             state.touch_account(address)
-    tx_context = state.get_transaction_context_class()(gas_price=0, origin=ZERO_ADDRESS)
+    tx_context = state.get_transaction_context_class()(gas_price=0, origin=ZERO_ADDRESS_BYTES)
     # Gas: Nethermind gives the constructor the genesis gas limit; OpenEthereum gives it 2^256-1.
     # Init code that does not read GAS behaves the same with either; py-evm needs a bounded value.
     gas = max(gas_limit, 30_000_000)
@@ -285,11 +286,11 @@ def state_root_with_constructors(accounts, constructors, active_forks=(), env=No
         # "if !decr.is_zero() || !self.exists(a)"). No transaction finalisation follows, so the
         # empty zero-address account stays in the genesis state. The real POA Core, Sokol, Volta
         # genesis hashes include it.
-        state.touch_account(ZERO_ADDRESS)
+        state.touch_account(ZERO_ADDRESS_BYTES)
         message = Message(
             gas=gas,
             to=CREATE_CONTRACT_ADDRESS,
-            sender=ZERO_ADDRESS,
+            sender=ZERO_ADDRESS_BYTES,
             value=0,
             data=b"",
             code=constructors[address],
@@ -387,7 +388,7 @@ def parity_state_root(spec):
     if not constructors:
         return state_root_plain(accounts), []
     env = {
-        "author": parse_address(genesis["author"], "genesis.author") if genesis.get("author") else ZERO_ADDRESS,
+        "author": parse_address(genesis["author"], "genesis.author") if genesis.get("author") else ZERO_ADDRESS_BYTES,
         "timestamp": parse_uint(genesis.get("timestamp", 0), "genesis.timestamp", 64),
         "difficulty": parse_uint(genesis.get("difficulty", 0), "genesis.difficulty"),
         "gas_limit": parse_uint(genesis.get("gasLimit", 0), "genesis.gasLimit", 64),
@@ -456,7 +457,7 @@ def parity_genesis_header(spec, state_root=None):
     fields = [
         parse_fixed(genesis["parentHash"], "genesis.parentHash", 32, "a hash") if genesis.get("parentHash") else ZERO_HASH,
         keccak(rlp.encode([])),
-        parse_address(genesis["author"], "genesis.author") if genesis.get("author") else ZERO_ADDRESS,
+        parse_address(genesis["author"], "genesis.author") if genesis.get("author") else ZERO_ADDRESS_BYTES,
         state_root,
         parse_fixed(genesis["transactionsRoot"], "genesis.transactionsRoot", 32, "a hash")
         if genesis.get("transactionsRoot") else _blank_root(),
@@ -536,7 +537,7 @@ def geth_genesis_header(genesis, state_root=None):
     fields = [
         parse_fixed(genesis["parentHash"], "parentHash", 32, "a hash") if genesis.get("parentHash") else ZERO_HASH,
         keccak(rlp.encode([])),
-        parse_address(genesis["coinbase"], "coinbase") if genesis.get("coinbase") else ZERO_ADDRESS,
+        parse_address(genesis["coinbase"], "coinbase") if genesis.get("coinbase") else ZERO_ADDRESS_BYTES,
         state_root,
         _blank_root(),
         _blank_root(),
@@ -561,6 +562,7 @@ def geth_genesis_hash(genesis):
 
 
 def detect_format(doc):
+    """"parity" (an OpenEthereum/Nethermind chain spec), "geth" (a genesis.json) or None."""
     if isinstance(doc, dict) and "engine" in doc:
         return "parity"
     if isinstance(doc, dict) and "config" in doc and "alloc" in doc:
@@ -610,7 +612,7 @@ def _at_block_0(value):
 def _frozen_inputs(doc):
     """What a running chain must keep, by name, from either format: its genesis block and the
     rules its nodes agree on from block 0. Fork parameters at later blocks may change."""
-    if 'engine' in doc:  # parity (OpenEthereum, Nethermind)
+    if detect_format(doc) == 'parity':  # OpenEthereum, Nethermind
         aura = ((doc.get('engine') or {}).get('authorityRound') or {}).get('params') or {}
         params = doc.get('params') or {}
         return {

@@ -12,8 +12,9 @@ Rules kept by every public function of this file:
   material, and they are internal;
 * every failure is a :class:`KeysError` whose message says what is wrong and
   how to fix it;
-* files are written atomically (temp file in the same directory, fchmod,
-  fchown, fsync, os.replace), so a failure leaves what was there untouched.
+* files are written atomically through fileio (temp file in the same
+  directory, fchmod, fchown, fsync, rename), so a failure leaves what was
+  there untouched.
 
 Node key file formats, per client (checked in each client's source):
 
@@ -421,10 +422,13 @@ def check_parent_dir(path, check_mode=False):
         raise KeysError(str(exc))
 
 
-def atomic_write(path, data, mode=DEFAULT_FILE_MODE, uid=None, gid=None):
-    """Write ``data`` to ``path`` atomically (see fileio.atomic_write); errors as KeysError."""
+def _write(path, data, mode, uid, gid, write):
+    """Write with ``write(path, data)`` when the module gives one, else fileio.atomic_write; errors as KeysError."""
     try:
-        fileio.atomic_write(path, data, mode, uid, gid)
+        if write is None:
+            fileio.atomic_write(path, data, mode, uid, gid)
+        else:
+            write(path, data)
     except fileio.FileWriteError as exc:
         raise KeysError(str(exc))
 
@@ -446,7 +450,7 @@ def _read_file(path, what):
 def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scrypt_r=DEFAULT_SCRYPT_R,
                     scrypt_p=DEFAULT_SCRYPT_P, dklen=DEFAULT_DKLEN, pbkdf2_iterations=DEFAULT_PBKDF2_ITERATIONS,
                     import_keystore=None, import_keystore_password=None, import_private_key=None,
-                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False, expected_address=None):
+                    mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False, expected_address=None, write=None):
     """Make sure ``path`` holds a keystore that ``password`` unlocks.
 
     ``expected_address`` is the authority's address the consortium already records: then the
@@ -464,6 +468,8 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
     Returns a dict: ``changed``, ``created``, ``address`` (None only in check
     mode when a new random key would be generated), ``reencrypted`` and
     ``keystore`` (public description, for a diff). Never key material.
+    ``write(path, data)``, when given, writes the file instead of fileio.atomic_write (the module
+    passes fileio.write_file).
     """
     _require_libs()
     password = normalize_password(password)
@@ -551,7 +557,7 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
             reencrypted = import_keystore is not None
         data = serialize_keystore(_encrypt_keystore(key, password, kdf, scrypt_n, scrypt_r, scrypt_p, dklen,
                                                     pbkdf2_iterations))
-    atomic_write(path, data, mode, uid, gid)
+    _write(path, data, mode, uid, gid, write)
     written = parse_keystore(data)
     return {'changed': True, 'created': True, 'address': keystore_address(written), 'reencrypted': reencrypted,
             'keystore': describe_keystore(written)}
@@ -653,7 +659,7 @@ def enode_url(node_id, host, port, discovery_port=None):
     return url
 
 
-def ensure_node_key(path, fmt='hex', mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False):
+def ensure_node_key(path, fmt='hex', mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False, write=None):
     """Create or load the devp2p node key at ``path``.
 
     An existing file in either format is loaded (raw 32 bytes or hex, with or
@@ -661,7 +667,7 @@ def ensure_node_key(path, fmt='hex', mode=DEFAULT_FILE_MODE, uid=None, gid=None,
     encoding of ``fmt`` (other format, newline, 0x, upper case), it is
     rewritten in ``fmt`` with the same key so the client can read it.
     Returns ``changed``, ``created``, ``converted_from`` (None or the format
-    found), ``node_id`` (None only in check mode before creation).
+    found), ``node_id`` (None only in check mode before creation). ``write`` as in ensure_keystore.
     """
     _require_libs()
     if fmt not in NODE_KEY_FORMATS:
@@ -677,14 +683,14 @@ def ensure_node_key(path, fmt='hex', mode=DEFAULT_FILE_MODE, uid=None, gid=None,
             return {'changed': False, 'created': False, 'converted_from': None, 'node_id': node_id_of(key),
                     'format': fmt}
         if not check_mode:
-            atomic_write(path, wanted, mode, uid, gid)
+            _write(path, wanted, mode, uid, gid, write)
         return {'changed': True, 'created': False, 'converted_from': found, 'node_id': node_id_of(key),
                 'format': fmt}
     check_parent_dir(path, check_mode)
     if check_mode:
         return {'changed': True, 'created': True, 'converted_from': None, 'node_id': None, 'format': fmt}
     key = _private_key_from_bytes(secrets.token_bytes(32), 'generated node key')
-    atomic_write(path, _encode_node_key(key, fmt), mode, uid, gid)
+    _write(path, _encode_node_key(key, fmt), mode, uid, gid, write)
     return {'changed': True, 'created': True, 'converted_from': None, 'node_id': node_id_of(key), 'format': fmt}
 
 
@@ -728,19 +734,5 @@ def resolve_gid(group):
         raise KeysError('group %r does not exist on this host; create it first or fix group' % group)
 
 
-def octal_mode(mode, default=DEFAULT_FILE_MODE):
-    """Mode as an int when it is octal (int, '0600', '600', '0o600'); ``default`` otherwise.
-
-    Symbolic modes (``u=rw``) give ``default`` here: the temp file is born
-    with it and Ansible's file attribute code applies the symbolic mode next.
-    """
-    if mode is None:
-        return default
-    if isinstance(mode, int) and not isinstance(mode, bool):
-        return mode & 0o7777
-    text = str(mode).strip().lower()
-    if text.startswith('0o'):
-        text = text[2:]
-    if re.match(r'^[0-7]{1,4}$', text):
-        return int(text, 8)
-    return default
+# the modules' and the tests' name for it
+octal_mode = fileio.octal_mode

@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import os
 
+from ansible_collections.poa.consortium.plugins.module_utils.constants import ZERO_ADDRESS
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    ZERO_ADDRESS, Artifact, ContractError, Deployer, RevertError, call_view, encode_call, load_artifact, parse_artifact,
+    Artifact, ContractError, Deployer, RevertError, call_view, encode_call, load_artifact, parse_artifact,
 )
 
 try:

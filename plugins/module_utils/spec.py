@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.poa.consortium.plugins.module_utils.constants import ZERO_ADDRESS
 from ansible_collections.poa.consortium.plugins.module_utils.genesis import (
     DEFAULT_BASE_FEE,
     SpecError,
+    detect_format,
     parse_bytes,
     parse_uint,
 )
@@ -331,7 +333,7 @@ def _check_validators(c, vset, path, nested):
                 seen[norm] = i
     elif kind in ("safeContract", "contract"):
         norm = c.address(value, "%s.%s" % (path, kind))
-        if norm == "0x" + "00" * 20:
+        if norm == ZERO_ADDRESS:
             c.error("%s.%s" % (path, kind), "the zero address cannot hold a validator-set contract", "use the contract's address")
     elif kind == "multi":
         if nested:
@@ -779,7 +781,7 @@ def _validators_input(vset, path, errors, nested=False):
         return {"list": out}
     if kind in ("safeContract", "contract"):
         norm = _address_input(value, "%s.%s" % (path, kind), errors)
-        if norm == "0x" + "00" * 20:
+        if norm == ZERO_ADDRESS:
             errors.append(_err("%s.%s" % (path, kind), "the zero address", "use the validator-set contract's address"))
         return {kind: norm}
     if kind == "multi":
@@ -1203,7 +1205,7 @@ def render_geth(inputs):
         "gasLimit": _hex(g["gas_limit"]),
         "difficulty": "0x1",
         "mixHash": "0x" + "00" * 32,
-        "coinbase": "0x" + "00" * 20,
+        "coinbase": ZERO_ADDRESS,
         "number": "0x0",
         "gasUsed": "0x0",
         "parentHash": "0x" + "00" * 32,
@@ -1275,6 +1277,6 @@ def validate_geth(doc):
 
 def validate_document(doc):
     """Validate a parity chain spec or a geth genesis, whichever doc is."""
-    if isinstance(doc, dict) and "engine" not in doc and "config" in doc and "alloc" in doc:
+    if detect_format(doc) == "geth":
         return validate_geth(doc)
     return validate_spec(doc)

@@ -26,7 +26,6 @@ from ansible_collections.poa.consortium.plugins.module_utils.rpc import RpcError
 
 CLIQUE_VANITY = 32
 CLIQUE_SEAL = 65
-ZERO_ADDRESS = '0x' + '00' * 20
 
 
 def _b(value):

@@ -8,7 +8,6 @@ import decimal
 import traceback
 
 try:
-    from eth_utils import to_wei
     from eth_utils.currency import units as _UNITS
     HAS_ETH_UTILS = True
     ETH_UTILS_IMPORT_ERROR = None
@@ -18,12 +17,22 @@ except ImportError:  # pragma: no cover
     _UNITS = {}
 
 
-def parse_wei(value):
-    """Return an int number of wei, or raise ValueError with a readable message.
+def _multiplier(unit, value, token_decimals):
+    if unit in ("token", "tokens") and token_decimals is not None:
+        return decimal.Decimal(10) ** int(token_decimals)
+    unit = "ether" if unit == "eth" else unit
+    if unit not in _UNITS:
+        raise ValueError("unknown unit %r in %r (use wei, gwei, ether%s)"
+                         % (unit, value, ", token" if token_decimals is not None else ", ..."))
+    return _UNITS[unit]
+
+
+def parse_wei(value, token_decimals=None):
+    """Return an int number of wei (or token base units), or raise ValueError with a readable message.
 
     Accepts an int, a decimal string, a 0x hex string, or "<number> <unit>" where unit is one
-    of eth_utils' denominations (wei, kwei, gwei, szabo, finney, ether, ...). Unit conversion
-    is eth_utils.to_wei; only the split of "number unit" is done here.
+    of eth_utils' denominations (wei, kwei, gwei, szabo, finney, ether, ...) or eth. With
+    ``token_decimals``, "<number> token" is that many whole tokens of an ERC-20 with those decimals.
     """
     if isinstance(value, bool):
         raise ValueError("a boolean is not an amount of wei")
@@ -43,17 +52,17 @@ def parse_wei(value):
     if len(parts) == 1 and parts[0].isdigit():
         return int(parts[0])
     if len(parts) == 2:
-        number, unit = parts[0], parts[1].lower()
-        if unit not in _UNITS:
-            raise ValueError("unknown unit %r in %r (use wei, gwei, ether, ...)" % (parts[1], value))
+        multiplier = _multiplier(parts[1].lower(), value, token_decimals)
         try:
-            amount = decimal.Decimal(number)
+            amount = decimal.Decimal(parts[0])
         except decimal.InvalidOperation:
-            raise ValueError("%r is not a number in %r" % (number, value)) from None
+            raise ValueError("%r is not a number in %r" % (parts[0], value)) from None
         if amount < 0:
             raise ValueError("negative amount %r" % value)
-        result = to_wei(amount, unit)
-        if decimal.Decimal(result) != amount * _UNITS[unit]:
-            raise ValueError("%r is not a whole number of wei" % value)
+        with decimal.localcontext() as context:
+            context.prec = 999  # as eth_utils.to_wei: exact for any amount written by hand
+            result = amount * multiplier
+        if result != result.to_integral_value():
+            raise ValueError("%r is not a whole number of %s" % (value, "base units" if token_decimals else "wei"))
         return int(result)
     raise ValueError("%r is not an amount: write an integer, 0x hex, or \"<number> <unit>\" like \"100 ether\"" % value)

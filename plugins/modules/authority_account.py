@@ -188,28 +188,29 @@ kdf:
 """
 
 import os
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.poa.consortium.plugins.module_utils import fileio
 from ansible_collections.poa.consortium.plugins.module_utils.keys import (
     ETH_IMPORT_ERROR,
     HAS_ETH_LIBS,
     KeysError,
     ensure_keystore,
     normalize_password,
-    octal_mode,
     read_password_file,
     resolve_gid,
     resolve_uid,
 )
 
 
-def _mode_text(path):
-    try:
-        return '0%03o' % (os.stat(path).st_mode & 0o7777)
-    except OSError:
-        return None
+def _nothing_to_read_yet(module):
+    """A first run in check mode: the password file comes from an earlier task that check mode
+    skipped, so nothing can be read yet; the truthful prediction is "a keystore is created"."""
+    params = module.params
+    return (module.check_mode and params['password_file'] and not os.path.exists(params['password_file'])
+            and not os.path.exists(params['path']) and not params['import_private_key']
+            and not params['import_keystore'] and not params['expected_address'])
 
 
 def main():
@@ -243,52 +244,37 @@ def main():
     if params['mode'] is None:
         params['mode'] = '0600'
     path = params['path']
-    before = {'path': path, 'state': 'absent'}
-    if (module.check_mode and params['password_file'] and not os.path.exists(params['password_file']) and not os.path.exists(path)
-            and not params['import_private_key'] and not params['import_keystore'] and not params['expected_address']):
-        # First run in check mode: the password file is made by an earlier task that check mode
-        # skipped, so nothing can be read yet; the truthful prediction is "a keystore is created".
-        module.exit_json(changed=True, address=None, path=path, created=True, reencrypted=False, kdf=params['kdf'],
-                         diff={'before': before, 'after': {'path': path, 'state': 'present'},
-                               'before_header': path, 'after_header': path})
+    existed = fileio.mode_text(path) is not None
     try:
-        if params['password'] is not None:
-            password = normalize_password(params['password'])
+        if _nothing_to_read_yet(module):
+            result = {'changed': True, 'created': True, 'address': None, 'reencrypted': False,
+                      'keystore': {'address': None, 'kdf': params['kdf']}}
         else:
-            password = read_password_file(params['password_file'])
-        uid = resolve_uid(params['owner'])
-        gid = resolve_gid(params['group'])
-        existed = _mode_text(path) is not None
-        result = ensure_keystore(
-            path, password,
-            kdf=params['kdf'], scrypt_n=params['scrypt_n'], scrypt_r=params['scrypt_r'], scrypt_p=params['scrypt_p'],
-            pbkdf2_iterations=params['pbkdf2_iterations'],
-            import_keystore=params['import_keystore'], import_keystore_password=params['import_keystore_password'],
-            import_private_key=params['import_private_key'],
-            mode=octal_mode(params['mode']), uid=uid, gid=gid, check_mode=module.check_mode,
-            expected_address=params['expected_address'],
-        )
+            if params['password'] is not None:
+                password = normalize_password(params['password'])
+            else:
+                password = read_password_file(params['password_file'])
+            uid = resolve_uid(params['owner'])
+            gid = resolve_gid(params['group'])
+            result = ensure_keystore(
+                path, password,
+                kdf=params['kdf'], scrypt_n=params['scrypt_n'], scrypt_r=params['scrypt_r'], scrypt_p=params['scrypt_p'],
+                pbkdf2_iterations=params['pbkdf2_iterations'],
+                import_keystore=params['import_keystore'], import_keystore_password=params['import_keystore_password'],
+                import_private_key=params['import_private_key'],
+                check_mode=module.check_mode, expected_address=params['expected_address'],
+                write=lambda target, data: fileio.write_file(module, target, data, uid=uid, gid=gid),
+            )
     except KeysError as exc:
         module.fail_json(msg=str(exc), path=path)
 
     described = result['keystore']
+    before = {'path': path, 'state': 'absent'}
     if existed:
         before = {'path': path, 'state': 'present', 'address': described['address'], 'kdf': described['kdf'],
-                  'mode': _mode_text(path)}
-    after = {'path': path, 'state': 'present', 'address': result['address'], 'kdf': described['kdf'],
-             'mode': _mode_text(path) if not module.check_mode or existed else '0%03o' % octal_mode(params['mode'])}
-    diff = {'before': before, 'after': after, 'before_header': path, 'after_header': path}
-
-    changed = result['changed']
-    if existed or not module.check_mode:
-        file_args = module.load_file_common_arguments(params)
-        try:
-            changed = module.set_fs_attributes_if_different(file_args, changed, diff=diff)
-        except Exception as exc:  # pylint: disable=broad-except
-            module.fail_json(msg='cannot set owner/group/mode of %s: %s; owner and group changes need root (become)'
-                             % (path, exc), exception=traceback.format_exc())
-        if not module.check_mode:
-            after['mode'] = _mode_text(path)
+                  'mode': fileio.mode_text(path)}
+    after = {'path': path, 'state': 'present', 'address': result['address'], 'kdf': described['kdf']}
+    changed, diff = fileio.settle_file(module, path, result['changed'], before, after, existed)
 
     module.exit_json(changed=changed, address=result['address'], path=path, created=result['created'],
                      reencrypted=result['reencrypted'], kdf=described['kdf'], diff=diff)

@@ -237,10 +237,11 @@ changes:
 
 import json
 import os
-import tempfile
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.poa.consortium.plugins.module_utils import fileio
 
 try:
     from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_changes, genesis_hash_report
@@ -255,26 +256,6 @@ INPUT_KEYS = ("format", "name", "network_id", "chain_id", "step_duration", "vali
               "maximum_uncle_count", "maximum_uncle_count_transition", "engine_params", "forks", "transitions",
               "accounts", "genesis", "params", "transaction_permission_contract",
               "transaction_permission_contract_transition", "registrar", "nodes")
-
-
-def _write_atomic(dest, text, mode):
-    directory = os.path.dirname(os.path.abspath(dest))
-    fd, tmp = tempfile.mkstemp(prefix=".chain_spec.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, dest)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _parse_mode(mode):
-    if isinstance(mode, int):
-        return mode
-    return int(str(mode), 8)
 
 
 def main():
@@ -311,9 +292,8 @@ def main():
 
     dest = module.params["dest"]
     result = dict(changed=False, dest=dest, format=module.params["format"])
-    try:
-        mode = _parse_mode(module.params["mode"])
-    except ValueError:
+    mode = fileio.octal_mode(module.params["mode"], default=None)
+    if mode is None:
         module.fail_json(msg="mode: %r is not an octal file mode (fix: e.g. '0644')" % (module.params["mode"],), **result)
 
     inputs = {key: module.params[key] for key in INPUT_KEYS}
@@ -363,22 +343,15 @@ def main():
                 "(playbooks/down.yml) and set chain_spec_new_chain=true" % (dest, ghash, frozen, what),
             changes=changes, genesis_hash=ghash, **result)
 
-    changed = before != text
-    if not changed:
-        try:
-            changed = (os.stat(dest).st_mode & 0o7777) != mode
-        except OSError:
-            changed = True
-    result.update(changed=changed, genesis_hash=ghash, spec_warnings=warnings)
+    result.update(genesis_hash=ghash, spec_warnings=warnings)
     if module._diff:
-        result["diff"] = dict(before=before or "", after=text, before_header=dest, after_header=dest)
+        result["diff"] = fileio.file_diff(dest, before or "", text)
     for warning in warnings:
         module.warn(warning)
-    if changed and not module.check_mode:
-        try:
-            _write_atomic(dest, text, mode)
-        except OSError as exc:
-            module.fail_json(msg="cannot write %s: %s (fix: check the directory's permissions)" % (dest, exc), **result)
+    try:
+        result["changed"] = fileio.write_file(module, dest, text.encode("utf-8"), mode=mode)
+    except fileio.FileWriteError as exc:
+        module.fail_json(msg=str(exc), **result)
     module.exit_json(**result)
 
 

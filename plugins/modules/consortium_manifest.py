@@ -71,7 +71,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.fileio import FileWriteError
+from ansible_collections.poa.consortium.plugins.module_utils.fileio import FileWriteError, file_diff
 from ansible_collections.poa.consortium.plugins.module_utils.manifest import ManifestError, update
 
 
@@ -92,7 +92,7 @@ def main():
         module.fail_json(msg='consortium manifest %s: %s' % (path, exc))
     result = dict(changed=changed, path=path, manifest=json.loads(after))
     if module._diff:
-        result['diff'] = dict(before=before, after=after, before_header=path, after_header=path)
+        result['diff'] = file_diff(path, before, after)
     module.exit_json(**result)
 
 

@@ -160,6 +160,7 @@ deployer:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import Deployer, Manifest, load_artifact, resolve_address
+from ansible_collections.poa.consortium.plugins.module_utils.fileio import file_diff
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
 
@@ -191,9 +192,8 @@ def run(module):
                                              confirmations=p['confirmations'])
     result = dict(changed=changed, state=state, deployer=signer.address, **record)
     if module._diff:
-        result['diff'] = dict(before={'contracts': {p['name']: before}} if before else {},
-                              after={'contracts': {p['name']: record}},
-                              before_header=p['manifest'], after_header=p['manifest'])
+        result['diff'] = file_diff(p['manifest'], {'contracts': {p['name']: before}} if before else {},
+                                   {'contracts': {p['name']: record}})
     return result
 
 

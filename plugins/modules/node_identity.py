@@ -131,10 +131,10 @@ converted_from:
 """
 
 import os
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.poa.consortium.plugins.module_utils import fileio
 from ansible_collections.poa.consortium.plugins.module_utils.keys import (
     ETH_IMPORT_ERROR,
     HAS_ETH_LIBS,
@@ -142,17 +142,9 @@ from ansible_collections.poa.consortium.plugins.module_utils.keys import (
     enode_url,
     ensure_node_key,
     format_host,
-    octal_mode,
     resolve_gid,
     resolve_uid,
 )
-
-
-def _mode_text(path):
-    try:
-        return '0%03o' % (os.stat(path).st_mode & 0o7777)
-    except OSError:
-        return None
 
 
 def main():
@@ -180,9 +172,9 @@ def main():
         existed = os.path.lexists(path)
         before = {'path': path, 'state': 'absent'}
         if existed and os.path.isfile(path):
-            before = {'path': path, 'state': 'present', 'mode': _mode_text(path)}
-        result = ensure_node_key(path, params['format'], mode=octal_mode(params['mode']), uid=uid, gid=gid,
-                                 check_mode=module.check_mode)
+            before = {'path': path, 'state': 'present', 'mode': fileio.mode_text(path)}
+        result = ensure_node_key(path, params['format'], check_mode=module.check_mode,
+                                 write=lambda target, data: fileio.write_file(module, target, data, uid=uid, gid=gid))
         node_id = result['node_id']
         enode = None if node_id is None else enode_url(node_id, params['host'], params['port'], params['discovery_port'])
     except KeysError as exc:
@@ -191,20 +183,8 @@ def main():
     if existed:
         before['node_id'] = node_id
         before['format'] = result['converted_from'] or result['format']
-    after = {'path': path, 'state': 'present', 'format': result['format'], 'node_id': node_id,
-             'mode': _mode_text(path) if (existed or not module.check_mode) else '0%03o' % octal_mode(params['mode'])}
-    diff = {'before': before, 'after': after, 'before_header': path, 'after_header': path}
-
-    changed = result['changed']
-    if existed or not module.check_mode:
-        file_args = module.load_file_common_arguments(params)
-        try:
-            changed = module.set_fs_attributes_if_different(file_args, changed, diff=diff)
-        except Exception as exc:  # pylint: disable=broad-except
-            module.fail_json(msg='cannot set owner/group/mode of %s: %s; owner and group changes need root (become)'
-                             % (path, exc), exception=traceback.format_exc())
-        if not module.check_mode:
-            after['mode'] = _mode_text(path)
+    after = {'path': path, 'state': 'present', 'format': result['format'], 'node_id': node_id}
+    changed, diff = fileio.settle_file(module, path, result['changed'], before, after, existed)
 
     module.exit_json(changed=changed, node_id=node_id, enode=enode, path=path, format=result['format'],
                      created=result['created'], converted_from=result['converted_from'], diff=diff)

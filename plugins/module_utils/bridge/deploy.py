@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.poa.consortium.plugins.module_utils.constants import ZERO_ADDRESS
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    ZERO_ADDRESS, ContractError, Deployer, call_view, code_hash, ensure_transaction, load_artifact,
+    ContractError, Deployer, call_view, code_hash, ensure_transaction, load_artifact,
 )
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import create_address
 

@@ -489,29 +489,6 @@ def test_unwritable_directory_fails_and_writes_nothing():
         os.rmdir(directory)
 
 
-def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
-    path = tmp_path / 'nodekey'
-    path.write_bytes(b'old')
-
-    def broken_write(fd, data):
-        raise OSError(28, 'No space left on device')
-    monkeypatch.setattr(keys.os, 'write', broken_write)
-    with pytest.raises(KeysError, match='No space left'):
-        keys.atomic_write(str(path), b'new')
-    monkeypatch.undo()
-    assert path.read_bytes() == b'old'
-    assert os.listdir(tmp_path) == ['nodekey']
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason='chown to another user needs root')
-def test_atomic_write_sets_owner_group_mode(tmp_path):
-    path = tmp_path / 'f'
-    keys.atomic_write(str(path), b'data', mode=0o640, uid=65534, gid=65534)
-    st = os.stat(path)
-    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (65534, 65534, 0o640)
-    assert path.read_bytes() == b'data'
-
-
 # ---------------------------------------------------------------------------
 # ensure_keystore: imports
 # ---------------------------------------------------------------------------
