@@ -135,6 +135,29 @@ def test_an_inventory_without_authorities_is_told_so(tmp_path):
     assert not (tmp_path / "build").exists()
 
 
+@pytest.mark.parametrize("extra, told", [
+    ("", "the inventory must set consortium_build_dir"),
+    ("consortium_build_dir: BUILD\nconsortium_manifest_path: BUILD/manifest.json\nconsortium_engine: besu\n",
+     "consortium_engine must be geth, openethereum or nethermind (it is besu)"),
+    ("consortium_build_dir: BUILD\nconsortium_manifest_path: BUILD/manifest.json\nconsortium_deployer: nobody\n",
+     "must be a host of the authorities group (it is nobody)"),
+])
+def test_a_user_inventory_missing_a_global_is_told_before_any_host_is_touched(tmp_path, extra, told):
+    """A user's own inventory, written from the docs: what it lacks is named at the start."""
+    build = tmp_path / "build"
+    inventory = tmp_path / "inv"
+    (inventory / "group_vars").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text(
+        "all:\n  children:\n    authorities:\n      hosts:\n        a-1:\n          ansible_host: 127.0.3.1\n"
+        "          ansible_connection: local\n")
+    (inventory / "group_vars" / "all.yml").write_text("---\n" + extra.replace("BUILD", str(build)))
+    run = run_playbook("site.yml", None, inventory=inventory)
+    assert run.rc != 0
+    assert told in run.output, run.report(3000)
+    assert "TASK [poa.consortium.authority" not in run.output, run.report(3000)
+    assert not build.exists()
+
+
 def test_check_keys_confirms_a_restored_keystore_and_refuses_another(chain, tmp_path):
     build = copy_of(chain, tmp_path)
     keystore = build / "hosts" / "gamma-1" / "keystore" / "authority.json"
