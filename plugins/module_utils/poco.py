@@ -204,6 +204,11 @@ class PocoPlan:
                                                libs_fn() if libs_fn else None))
         items = transact() if callable(transact) else (transact or [])
         todo = [item for item in items if not item[5]()]
+        if todo:
+            # A short reorg can put our last transactions back in the pool, where "latest" lacks
+            # their effect until they are mined again: wait for them, then look again.
+            self.signer.settle()
+            todo = [item for item in todo if not item[5]()]
         if self.check_mode:
             self.pending_work.extend(item[0] for item in todo)
             self.levels.append(entry)

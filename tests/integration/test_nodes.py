@@ -191,7 +191,8 @@ def test_poco_native_mode_on_the_consortium(consortium, tmp_path):
     nonce = w3.eth.get_transaction_count(signer.account.address)
     again = poco.deploy_poco(w3, rpc.Signer(w3, signer.account), contracts.Manifest(str(tmp_path / "native.json")),
                              str(npm), mode="native")
-    assert not again["changed"] and w3.eth.get_transaction_count(signer.account.address) == nonce
+    assert not again["changed"] and w3.eth.get_transaction_count(signer.account.address) == nonce, \
+        {key: again[key] for key in ("levels", "transactions", "contracts")}
 
 
 def test_rerun_changes_nothing(consortium):

@@ -119,13 +119,17 @@ export function startConsortium(m: Manifest) {
     };
   })();
 
-  // Rounds never overlap: the next starts REFRESH_MS after this one ends.
-  async function round() {
-    await Promise.allSettled([
-      ...m.nodes.map(node), blocks(),
-      ...(b?.validator_hosts ?? []).map(validator), ...(supply ? [supply()] : []),
-    ]);
-    setTimeout(round, REFRESH_MS);
+  // Each concern has its own round, REFRESH_MS after its last one ended: a slow chain read never
+  // holds back the nodes' states, so a stopped node shows red within one refresh and its 3 s timeout.
+  function every(task: () => Promise<unknown>) {
+    const run = async () => {
+      await task().catch(() => undefined);
+      setTimeout(run, REFRESH_MS);
+    };
+    run();
   }
-  round();
+  every(() => Promise.allSettled(m.nodes.map(node)));
+  every(blocks);
+  every(() => Promise.allSettled((b?.validator_hosts ?? []).map(validator)));
+  if (supply) every(supply);
 }

@@ -75,3 +75,33 @@ def test_artifacts_of_the_package():
     assert 'cd' * 20 in code and '__' not in code
     with open(os.path.join(POCO_DIR, 'package.json'), encoding='utf-8') as handle:
         assert json.load(handle)['version'] == '6.1.0'
+
+
+class SettlingSigner:
+    """A signer whose pool still holds an earlier run's transaction until settle() is called;
+    build() marks a transaction this run would have sent."""
+
+    address = '0x' + '11' * 20
+
+    def __init__(self, chain):
+        self.chain = chain
+        self.built = []
+
+    def settle(self):
+        self.chain['mined'] = True
+        return 1
+
+    def build(self, **tx):
+        self.built.append(tx)
+        raise AssertionError('a transaction was built for work the pool already held')
+
+
+def test_work_a_reorg_put_back_in_the_pool_is_not_sent_twice(tmp_path):
+    """'latest' lacks the effect of our transactions a reorg returned to the pool: the level waits
+    for them and looks again before it sends anything."""
+    chain = {'mined': False}
+    p = poco.PocoPlan(FakeW3(), SettlingSigner(chain), c.Manifest(str(tmp_path / 'm.json')), None, mode='native')
+    item = ('createCategory 0 XS', '0x' + '22' * 20, [], 'createCategory', [], lambda: chain['mined'])
+    entry = p.level('3: categories', transact=[item])
+    assert entry['transactions'] == [] and p.tx_hashes == []
+    assert not p.result()['changed']
