@@ -27,6 +27,7 @@ from conftest import IEXEC_BIN, IexecSdk
 
 from ansible_collections.poa.consortium.plugins.module_utils import contracts as c
 from ansible_collections.poa.consortium.plugins.module_utils import poco, rpc
+from ansible_collections.poa.consortium.plugins.module_utils.constants import ZERO_ADDRESS
 
 pytestmark = pytest.mark.integration
 
@@ -229,7 +230,7 @@ def test_native_mode_and_owner_handover(deployer):
                               categories=[{'name': 'ONLY', 'description': 'one', 'workClockTimeRef': 60}])
     assert result['token'] is None and 'rlc' not in result['contracts']
     views = hub_views(d['w3'], result['hub'])
-    assert views['token'] == c.ZERO_ADDRESS
+    assert views['token'] == ZERO_ADDRESS
     assert views['categories'] == 1 and tuple(views['category0']) == ('ONLY', '"one"', 60)
     assert views['owner'] == owner
     registry = poco.PocoArtifacts(POCO_DIR).get('AppRegistry')
