@@ -44,6 +44,19 @@ def json_rpc(url: str, method: str, params: list | None = None, timeout: float =
         return json.load(answer)
 
 
+def mesh_and_heads(w3s: dict):
+    """(full mesh, one chain in sync): every node has N-1 peers, the heads are at most one block
+    apart, and every node has the same block at the lowest head. The heads are read one node after
+    the other, so a block sealed meanwhile must not count as a fork."""
+    peers = {name: w3.net.peer_count for name, w3 in w3s.items()}
+    heads = {name: w3.eth.block_number for name, w3 in w3s.items()}
+    mesh = all(count == len(w3s) - 1 for count in peers.values())
+    common = min(heads.values())
+    in_sync = max(heads.values()) - common <= 1 and len(
+        {bytes(w3.eth.get_block(common)["hash"]) for w3 in w3s.values()}) == 1
+    return mesh, in_sync, peers, heads
+
+
 class PlaybookRun:
     def __init__(self, proc: subprocess.CompletedProcess):
         self.rc = proc.returncode

@@ -21,7 +21,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
-from conftest import IEXEC_BIN, ROOT, IexecSdk, json_rpc, run_playbook
+from conftest import IEXEC_BIN, ROOT, IexecSdk, json_rpc, mesh_and_heads, run_playbook
 
 from ansible_collections.poa.consortium.plugins.module_utils import contracts, poco, rpc, status
 
@@ -377,19 +377,6 @@ def test_a_lost_keystore_fails_its_host_and_changes_nothing(consortium):
 BUSY_LOOP = "import time\nend = time.monotonic() + 900\nwhile time.monotonic() < end:\n    pass\n"
 SOAK_ROUNDS = 20
 SOAK_ROUND_LIMIT = 30.0
-
-
-def mesh_and_heads(w3s: dict[str, Web3]):
-    """(full mesh, one chain in sync): every node has N-1 peers, the heads are at most one block
-    apart, and every node has the same block at the lowest head. The heads are read one node after
-    the other, so a block sealed meanwhile must not count as a fork."""
-    peers = {name: w3.net.peer_count for name, w3 in w3s.items()}
-    heads = {name: w3.eth.block_number for name, w3 in w3s.items()}
-    mesh = all(count == len(w3s) - 1 for count in peers.values())
-    common = min(heads.values())
-    in_sync = max(heads.values()) - common <= 1 and len(
-        {bytes(w3.eth.get_block(common)["hash"]) for w3 in w3s.values()}) == 1
-    return mesh, in_sync, peers, heads
 
 
 def test_soak_kill_all_and_restart_under_load(consortium):
