@@ -1,12 +1,13 @@
-// Compile contracts/bridge/*.sol with the pinned solc-js and write the deployable contracts'
-// artifacts to contracts/artifacts/<Name>.json.
+// Compile contracts/bridge/*.sol and contracts/governance/*.sol with the pinned solc-js and write
+// the deployable contracts' artifacts to contracts/artifacts/<Name>.json.
 //
 //   node scripts/build-contracts.js           write the artifacts
 //   node scripts/build-contracts.js --check   compile in memory; exit 1 listing every artifact
 //                                             that differs from (or is missing in) the work tree
 //
 // The output is deterministic (sorted keys, fixed settings, no absolute paths in the sources'
-// names), so a rebuild of committed artifacts compares byte for byte.
+// names), so a rebuild of committed artifacts compares byte for byte. Each folder is its own
+// compilation, so a change in one folder never changes the bytes of another folder's artifacts.
 'use strict';
 
 const fs = require('fs');
@@ -14,12 +15,16 @@ const path = require('path');
 const solc = require('solc');
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCE_DIR = path.join(ROOT, 'contracts', 'bridge');
 const ARTIFACT_DIR = path.join(ROOT, 'contracts', 'artifacts');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
-// Deployable contracts only; libraries and abstract bases are compiled in but get no artifact.
-const DEPLOYABLE = ['BridgeValidators', 'ForeignBridge', 'HomeBridge'];
-// The home chain is Clique geth 1.13, which does not run Shanghai: no PUSH0.
+// Per source folder, its deployable contracts only; libraries and abstract bases are compiled in
+// but get no artifact. contracts/governance holds the Aura system contracts (docs/governance.md).
+const FOLDERS = {
+  bridge: ['BridgeValidators', 'ForeignBridge', 'HomeBridge'],
+  governance: ['NodePermission', 'TxPermission', 'ValidatorSet'],
+};
+// The home chain is Clique geth 1.13, which does not run Shanghai: no PUSH0; the Aura chains are
+// specified without Shanghai too.
 const EVM_VERSION = 'paris';
 const OPTIMIZER = { enabled: true, runs: 200 };
 // package.json pins solc exactly; refuse to build with anything else.
@@ -42,15 +47,12 @@ function findImport(importPath) {
   return { contents: fs.readFileSync(file, 'utf8') };
 }
 
-function compile() {
-  const version = solc.version();
-  if (!version.startsWith(PINNED + '+')) {
-    throw new Error(`solc ${version} is not the pinned ${PINNED}: run npm ci`);
-  }
+function compileFolder(folder, deployable, version) {
+  const sourceDir = path.join(ROOT, 'contracts', folder);
   const sources = {};
-  for (const name of fs.readdirSync(SOURCE_DIR).filter((f) => f.endsWith('.sol')).sort()) {
+  for (const name of fs.readdirSync(sourceDir).filter((f) => f.endsWith('.sol')).sort()) {
     // Relative source names keep the metadata hash independent of where the repo is checked out.
-    sources[`contracts/bridge/${name}`] = { content: fs.readFileSync(path.join(SOURCE_DIR, name), 'utf8') };
+    sources[`contracts/${folder}/${name}`] = { content: fs.readFileSync(path.join(sourceDir, name), 'utf8') };
   }
   const input = {
     language: 'Solidity',
@@ -76,9 +78,9 @@ function compile() {
   if (problems.some((p) => p.severity === 'error')) throw new Error('compilation failed');
 
   const artifacts = {};
-  for (const name of DEPLOYABLE) {
-    const contract = (output.contracts[`contracts/bridge/${name}.sol`] || {})[name];
-    if (!contract) throw new Error(`no contract ${name} in contracts/bridge/${name}.sol`);
+  for (const name of deployable) {
+    const contract = (output.contracts[`contracts/${folder}/${name}.sol`] || {})[name];
+    if (!contract) throw new Error(`no contract ${name} in contracts/${folder}/${name}.sol`);
     const artifact = sortKeys({
       contractName: name,
       abi: contract.abi,
@@ -87,6 +89,21 @@ function compile() {
       compiler: { version, evmVersion: EVM_VERSION, optimizer: OPTIMIZER },
     });
     artifacts[`${name}.json`] = JSON.stringify(artifact, null, 2) + '\n';
+  }
+  return artifacts;
+}
+
+function compile() {
+  const version = solc.version();
+  if (!version.startsWith(PINNED + '+')) {
+    throw new Error(`solc ${version} is not the pinned ${PINNED}: run npm ci`);
+  }
+  const artifacts = {};
+  for (const [folder, deployable] of Object.entries(FOLDERS)) {
+    for (const [file, text] of Object.entries(compileFolder(folder, deployable, version))) {
+      if (file in artifacts) throw new Error(`two folders define ${file.replace(/\.json$/, '')}`);
+      artifacts[file] = text;
+    }
   }
   return artifacts;
 }
