@@ -233,14 +233,15 @@ def _vm_for_block0(active):
     return forks.HomesteadVM
 
 
-def state_root_with_constructors(accounts, constructors, active_forks=(), env=None):
-    """Load accounts in a py-evm state, run each constructor, return the state root.
+def genesis_state(accounts, constructors, active_forks=(), env=None):
+    """Load accounts in a py-evm state and run each constructor; return (state, failures).
 
     Follows OpenEthereum ``Spec::run_constructors``: constructors run in address order, each as a
     CREATE whose target is the account's own address, sender and origin the zero address, value
     0, in the block-0 environment (author, timestamp, difficulty, gas limit of the genesis).
     The code the init code returns becomes the account's code, its SSTOREs its storage; with
     EIP-161 active the account's nonce becomes 1 (as OpenEthereum's ``nonce_offset``).
+    The state is not persisted: the caller may run more messages on it (governance.py does).
     """
     from eth.db.atomic import AtomicDB
     from eth.vm.execution_context import ExecutionContext
@@ -299,6 +300,12 @@ def state_root_with_constructors(accounts, constructors, active_forks=(), env=No
         computation = state.computation_class.apply_create_message(state, message, tx_context)
         if computation.is_error:
             failures.append((address, str(computation.error)))
+    return state, failures
+
+
+def state_root_with_constructors(accounts, constructors, active_forks=(), env=None):
+    """State root of the accounts after each constructor ran (see genesis_state), and the failures."""
+    state, failures = genesis_state(accounts, constructors, active_forks, env)
     state.persist()
     return state.state_root, failures
 
@@ -387,7 +394,15 @@ def parity_state_root(spec):
     accounts, constructors = parity_accounts(spec)
     if not constructors:
         return state_root_plain(accounts), []
-    env = {
+    root, failures = state_root_with_constructors(accounts, constructors, active_at_genesis(spec), parity_env(spec))
+    return root, failures
+
+
+def parity_env(spec):
+    """The block-0 environment constructors (and governance calls) run in: author, timestamp,
+    difficulty, gas limit, chain id and base fee of the genesis."""
+    genesis = spec.get("genesis") or {}
+    return {
         "author": parse_address(genesis["author"], "genesis.author") if genesis.get("author") else ZERO_ADDRESS_BYTES,
         "timestamp": parse_uint(genesis.get("timestamp", 0), "genesis.timestamp", 64),
         "difficulty": parse_uint(genesis.get("difficulty", 0), "genesis.difficulty"),
@@ -396,8 +411,12 @@ def parity_state_root(spec):
                                "params.chainID", 64),
         "base_fee": parity_base_fee(spec) or 0,
     }
-    root, failures = state_root_with_constructors(accounts, constructors, active_at_genesis(spec), env)
-    return root, failures
+
+
+def parity_genesis_state(spec):
+    """(py-evm state, constructor failures) of a parity spec's genesis, for calls against it."""
+    accounts, constructors = parity_accounts(spec)
+    return genesis_state(accounts, constructors, active_at_genesis(spec), parity_env(spec))
 
 
 def parity_base_fee(spec):

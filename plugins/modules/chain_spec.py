@@ -153,6 +153,44 @@ options:
         part of the hash), and its message names what changed.
       - Other changes (a fork parameter at a later block, the name) are still written.
     type: str
+  governance:
+    description:
+      - "Governance contracts predeployed in the genesis (O(format=parity) only; refused with V(geth): Clique votes
+        its signers in and geth enforces no permission contract). A dict with one or more of:"
+      - "C(safe): C({owners: [addresses], threshold: n, address, singleton_address}), the consortium multisig: a Safe
+        1.4.1 SafeL2 singleton and a SafeProxy set up with these owners."
+      - "C(validator_set): C({address, from_block, owner}), our ValidatorSet owned by the safe (or C(owner)) holding
+        the O(validators) list (which must then be a C(list)). C(from_block) 0 writes C(validators:
+        {safeContract}); a later block writes C(multi) with the list until then."
+      - "C(tx_permission): C({address, from_block, deployers, transactors, default_types, owner}), our TxPermission
+        (C(params.transactionPermissionContract) and its transition): validators and the safe get every right,
+        deployers CREATE, CALL and BASIC, transactors and the safe's owners CALL and BASIC, everyone else
+        C(default_types) (BASIC 1, CALL 2, CREATE 4). When O(accounts) already gives code at C(address), that
+        contract is used as it is and only checked."
+      - "C(node_permission): C({address, enodes, owner}), our NodePermission (C(params.nodePermissionContract)),
+        OpenEthereum only: refused with O(engine=nethermind)."
+      - Each contract's constructor runs in py-evm on the genesis state and the result is written as C(code) and
+        C(storage). Default addresses are 0x1000...0001 (validator set), ...0002 (tx permission), ...0003 (node
+        permission), ...0004 (Safe singleton), ...0005 (the safe).
+      - "Before anything is written, the calls the clients make (from 0x0, gas 50,000,000, gas price 0) are replayed
+        on the genesis: C(getValidators()) must return the validators, and C(contractVersion()) then
+        C(allowedTxTypes) must give each validator, the safe, its owners, each deployer and transactor its rights.
+        A spec that would lock one of them out is refused, naming the address, its role and the missing rights."
+      - See docs/chain-spec.md, section "Governance in the genesis".
+    type: dict
+  artifacts_dir:
+    description:
+      - Directory of the compiled contracts for O(governance) (ValidatorSet.json, TxPermission.json,
+        NodePermission.json, safe/SafeL2.json, safe/SafeProxy.json).
+      - Defaults to the collection's contracts/artifacts when the module can see it on disk; the chain_spec role
+        passes it.
+    type: path
+  engine:
+    description:
+      - The client that reads the spec, when known. With V(nethermind) a O(governance) C(node_permission) is refused
+        (Nethermind has no node permission contract).
+    type: str
+    choices: [openethereum, nethermind]
 notes:
   - The genesis hash is computed without a client. It matches the published hashes of POA Core,
     Sokol, xDai, Volta, Energy Web and Kovan (unit tests).
@@ -195,6 +233,27 @@ EXAMPLES = r"""
     validators:
       list: "{{ validator_addresses }}"
 
+- name: An Aura chain governed from genesis by a 2-of-3 Safe, with transaction permissions
+  poa.consortium.chain_spec:
+    dest: /etc/consortium/spec.json
+    name: consortium
+    network_id: 8995
+    engine: openethereum
+    validators:
+      list: "{{ validator_addresses }}"
+    governance:
+      safe:
+        owners: "{{ company_owner_addresses }}"
+        threshold: 2
+      validator_set:
+        from_block: 0
+      tx_permission:
+        deployers: ["0x00bd138abd70e2f00903268f3db08f2d25677c9e"]
+        default_types: 0
+      node_permission:
+        enodes: "{{ bootnodes }}"
+    artifacts_dir: "{{ playbook_dir }}/../contracts/artifacts"
+
 - name: Re-render the spec of a running chain; a change of its genesis fails instead of being written
   poa.consortium.chain_spec:
     dest: /var/lib/geth/genesis.json
@@ -227,6 +286,12 @@ spec_warnings:
   type: list
   elements: str
   sample: []
+governance:
+  description: What the lock-out check read back from the genesis governance contracts, one line per contract.
+  returned: success, with O(governance)
+  type: list
+  elements: str
+  sample: ["safe 0x1000000000000000000000000000000000000005: 2 of 3 owners"]
 changes:
   description: What changed in the genesis inputs, when O(frozen_genesis_hash) refused the spec.
   returned: failure, on a refused genesis change
@@ -246,6 +311,7 @@ from ansible_collections.poa.consortium.plugins.module_utils import fileio
 try:
     from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, genesis_changes, genesis_hash_report
     from ansible_collections.poa.consortium.plugins.module_utils.spec import PUBLIC_CHAIN_IDS, InputError, canonical_json, render
+    from ansible_collections.poa.consortium.plugins.module_utils.governance import render_with_governance
     HAS_LIBS = True
     LIBS_IMPORT_ERROR = None
 except ImportError:
@@ -284,6 +350,9 @@ def main():
             nodes=dict(type="list", elements="str"),
             mode=dict(type="raw", default="0644"),
             frozen_genesis_hash=dict(type="str"),
+            governance=dict(type="dict"),
+            artifacts_dir=dict(type="path"),
+            engine=dict(type="str", choices=["openethereum", "nethermind"]),
         ),
         supports_check_mode=True,
     )
@@ -308,8 +377,13 @@ def main():
         # Aura-only defaults do not apply to a Clique genesis.
         if inputs["block_reward"] in (0, "0"):
             inputs["block_reward"] = None
+    governance = module.params["governance"]
     try:
-        doc, warnings = render(inputs)
+        if governance:
+            doc, warnings, result["governance"] = render_with_governance(
+                inputs, governance, module.params["artifacts_dir"], module.params["engine"])
+        else:
+            doc, warnings = render(inputs)
         ghash, problems = genesis_hash_report(doc)
         if problems:
             raise InputError(problems)
