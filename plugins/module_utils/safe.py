@@ -103,8 +103,8 @@ def _hexbytes(value):
     text = text[2:] if text[:2] in ('0x', '0X') else text
     try:
         return bytes.fromhex(text)
-    except ValueError:
-        raise SafeError('%r is not hex data' % (value,))
+    except ValueError as exc:
+        raise SafeError('%r is not hex data' % (value,)) from exc
 
 
 def safe_tx_hash(chain_id, safe, to, value=0, data=b'', operation=OPERATION_CALL, nonce=0, safe_tx_gas=0,
@@ -145,8 +145,9 @@ def recover(tx_hash, signature):
     try:
         sig = eth_keys.Signature(vrs=(v - 27, int.from_bytes(raw[:32], 'big'), int.from_bytes(raw[32:64], 'big')))
         return sig.recover_public_key_from_msg_hash(_hexbytes(tx_hash)).to_checksum_address()
-    except Exception as exc:  # eth_keys raises BadSignature, ValidationError...
-        raise SafeError('signature %s is not a valid ECDSA signature: %s' % (signature, exc))
+    # eth_keys raises BadSignature, ValidationError and others for a signature off the curve
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        raise SafeError('signature %s is not a valid ECDSA signature: %s' % (signature, exc)) from exc
 
 
 def pack_signatures(signatures):
@@ -181,8 +182,8 @@ def predict_proxy_address(artifacts, factory, singleton, initializer, salt_nonce
     the singleton as constructor argument. Written by hand: no library here computes CREATE2."""
     salt = keccak(keccak(bytes(initializer)) + int(salt_nonce).to_bytes(32, 'big'))
     init_code = bytes.fromhex(artifacts[PROXY].bytecode) + bytes(12) + to_bytes(hexstr=to_checksum_address(singleton))
-    return to_checksum_address(keccak(b'\xff' + to_bytes(hexstr=to_checksum_address(factory)) + salt
-                                      + keccak(init_code))[12:])
+    preimage = b'\xff' + to_bytes(hexstr=to_checksum_address(factory)) + salt + keccak(init_code)
+    return to_checksum_address(keccak(preimage)[12:])
 
 
 def normalise_owners(owners):
@@ -191,7 +192,7 @@ def normalise_owners(owners):
     try:
         checked = [to_checksum_address(o) for o in owners]
     except (TypeError, ValueError) as exc:
-        raise SafeError('owners must be addresses: %s' % exc)
+        raise SafeError('owners must be addresses: %s' % exc) from exc
     if len(set(checked)) != len(checked):
         raise SafeError('owners lists an address more than once: %s' % ', '.join(checked))
     if ZERO_ADDRESS in checked or '0x0000000000000000000000000000000000000001' in checked:
@@ -209,7 +210,7 @@ def read_safe(w3, address):
                 'nonce': int(call_view(w3, address, SAFE_ABI, 'nonce')),
                 'version': call_view(w3, address, SAFE_ABI, 'VERSION')}
     except ContractError as exc:
-        raise SafeError('%s does not answer as a Safe: %s' % (address, exc))
+        raise SafeError('%s does not answer as a Safe: %s' % (address, exc)) from exc
 
 
 def _compare(address, actual, owners, threshold):
@@ -282,7 +283,7 @@ def ensure_safe(w3, signer, manifest, artifacts, owners, threshold, name='Consor
     try:
         tx = signer.build(to=addresses[FACTORY], data=data, abi=artifacts[FACTORY].abi + artifacts[SINGLETON].abi)
     except RevertError as exc:
-        raise SafeError('creating the Safe would revert: %s' % exc)
+        raise SafeError('creating the Safe would revert: %s' % exc) from exc
     signer.check_funds(signer.cost(tx))
     signed = signer.account.sign_transaction({k: v for k, v in tx.items() if k != 'from'})
     tx_hash = '0x' + bytes(signed.hash).hex()
@@ -340,7 +341,7 @@ def describe_transaction(w3, safe, to, value=0, data=b'', operation=OPERATION_CA
     return tx, info
 
 
-def sign_transaction(w3, account, tx, info, label=None):
+def sign_transaction(account, tx, info, label=None):
     """An owner's signature of the SafeTx `tx` (from describe_transaction); refuses a non-owner."""
     owners = {o.lower() for o in info['owners']}
     if account.address.lower() not in owners:
@@ -429,7 +430,8 @@ def _inner_reason(w3, tx, abi):
     for extra in ({'gasPrice': 0}, {}):
         try:
             w3.eth.call(dict(call, **extra))
-        except Exception as exc:
+        # a revert, or a node that refuses the call itself (its message is the reason then)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
             if revert_data(exc) is not None:
                 return describe_revert(exc, abi)
             reason = str(exc)
@@ -453,7 +455,7 @@ def execute_transaction(w3, signer, tx, info, signatures, target_abi=None, check
             inner = _inner_reason(w3, tx, abi)
             message = 'the call to %s fails%s (Safe GS013)' % (tx['to'], ': ' + inner if inner else '')
         raise SafeError('execTransaction of %s on the Safe %s would revert: %s. Nothing was sent.' % (
-            tx['safe_tx_hash'], tx['safe'], message))
+            tx['safe_tx_hash'], tx['safe'], message)) from exc
     signer.check_funds(signer.cost(built))
     result = {'signers': sorted(collected, key=lambda a: int(a, 16))}
     if check_mode:
@@ -482,4 +484,3 @@ def execute_transaction(w3, signer, tx, info, signatures, target_abi=None, check
 def _describe_failure(w3, tx, abi):
     inner = _inner_reason(w3, tx, abi)
     return ': %s' % inner if inner else ''
-

@@ -331,7 +331,7 @@ def run(module):
     result.update(tx)
 
     if p['state'] == 'signed':
-        result.update(safe.sign_transaction(w3, signer.account, tx, info, label=p['label']), state='signed', changed=True)
+        result.update(safe.sign_transaction(signer.account, tx, info, label=p['label']), state='signed', changed=True)
         return result
 
     if tx['nonce'] < info['nonce']:

@@ -232,8 +232,8 @@ def test_deploy_rerun_is_unchanged_and_other_owners_fail(chain):
     before = chain.nonces()
     again = chain.play('deploy.yml')
     assert again.rc == 0 and again.changed_total() == 0, again.report()
-    other = chain.play('deploy.yml', '-e', json.dumps({'safe_owners': [chain.owners['alpha']['address'],
-                                                                         chain.owners['beta']['address']]}))
+    two = [chain.owners['alpha']['address'], chain.owners['beta']['address']]
+    other = chain.play('deploy.yml', '-e', json.dumps({'safe_owners': two}))
     assert other.rc != 0
     assert 'differs from the wanted one' in other.output and 'addOwnerWithThreshold' in other.output, other.report()
     assert chain.nonces() == before

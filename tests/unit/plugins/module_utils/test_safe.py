@@ -56,7 +56,7 @@ def test_signature_recovers_to_the_owner_with_v_27_or_28():
         raw = bytes.fromhex(sig[2:])
         assert len(raw) == 65 and raw[64] in (27, 28)
         assert s.recover(tx_hash, sig) == OWNERS[name]
-        assert s.recover(s.safe_tx_hash(**dict(VECTOR, nonce=8)), sig) != OWNERS[name]
+        assert s.recover(s.safe_tx_hash(**{**VECTOR, 'nonce': 8}), sig) != OWNERS[name]
 
 
 @pytest.mark.parametrize('bad, message', [
@@ -100,28 +100,28 @@ def test_the_embedded_abi_is_part_of_the_shipped_safel2():
 
 
 # -- a Safe in py-evm --------------------------------------------------------------------------
-@pytest.fixture
-def w3():
+@pytest.fixture(name='w3')
+def w3_fixture():
     return rpc.connect(provider=EthereumTesterProvider())
 
 
-@pytest.fixture
-def signer(w3):
+@pytest.fixture(name='signer')
+def signer_fixture(w3):
     return rpc.Signer(w3, Account.from_key(DEPLOYER_KEY))
 
 
-@pytest.fixture
-def artifacts():
+@pytest.fixture(name='artifacts')
+def artifacts_fixture():
     return s.load_safe_artifacts(str(SAFE_DIR))
 
 
-@pytest.fixture
-def deployed(w3, signer, artifacts, tmp_path):
+@pytest.fixture(name='deployed')
+def deployed_fixture(w3, signer, artifacts, tmp_path):
     journal = c.Manifest(str(tmp_path / 'contracts.json'))
     result = s.ensure_safe(w3, signer, journal, artifacts, list(OWNERS.values()), 2)
     validators = c.load_artifact(str(VALIDATORS))
-    target = c.Deployer(w3, signer, journal).ensure('BridgeValidators', validators,
-                                                     [result['address'], [OWNERS['alpha']], 1])[1]['address']
+    owner_args = [result['address'], [OWNERS['alpha']], 1]
+    target = c.Deployer(w3, signer, journal).ensure('BridgeValidators', validators, owner_args)[1]['address']
     return {'safe': result['address'], 'journal': journal, 'result': result, 'target': target, 'abi': validators.abi}
 
 
@@ -180,7 +180,7 @@ def test_hash_matches_the_contract(w3, deployed):
 
 def _signed(w3, deployed, names, data, **kw):
     tx, info = s.describe_transaction(w3, deployed['safe'], deployed['target'], 0, data, **kw)
-    return tx, info, [s.sign_transaction(w3, Account.from_key(OWNER_KEYS[n]), tx, info, label=n) for n in names]
+    return tx, info, [s.sign_transaction(Account.from_key(OWNER_KEYS[n]), tx, info, label=n) for n in names]
 
 
 def test_two_of_three_execute_and_one_is_refused(w3, signer, deployed):
@@ -203,7 +203,7 @@ def test_two_of_three_execute_and_one_is_refused(w3, signer, deployed):
     assert s.executed_before(w3, deployed['safe'], tx['safe_tx_hash'])['tx_hash'] == result['tx_hash']
 
 
-def test_signatures_for_another_transaction_or_key_are_refused(w3, signer, deployed):
+def test_signatures_for_another_transaction_or_key_are_refused(w3, deployed):
     data = c.encode_call(deployed['abi'], 'addValidator', [OWNERS['beta']])[1]
     tx, info, sigs = _signed(w3, deployed, ['alpha', 'beta'], data)
     other, _info, other_sigs = _signed(w3, deployed, ['alpha'], data, nonce=5)
@@ -223,7 +223,7 @@ def test_signatures_for_another_transaction_or_key_are_refused(w3, signer, deplo
 def test_a_non_owner_cannot_sign(w3, deployed):
     tx, info = s.describe_transaction(w3, deployed['safe'], deployed['target'], 0, '0x')
     with pytest.raises(s.SafeError, match='is not an owner of the Safe'):
-        s.sign_transaction(w3, Account.from_key(DEPLOYER_KEY), tx, info)
+        s.sign_transaction(Account.from_key(DEPLOYER_KEY), tx, info)
 
 
 def test_delegatecall_needs_consent(w3, deployed):
