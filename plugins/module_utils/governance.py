@@ -69,8 +69,10 @@ GOVERNANCE_KEYS = {"safe": {"owners", "threshold", "address", "singleton_address
 ARTIFACTS = {"validator_set": "ValidatorSet.json", "tx_permission": "TxPermission.json",
              "node_permission": "NodePermission.json", "safe_singleton": os.path.join("safe", "SafeL2.json"),
              "safe_proxy": os.path.join("safe", "SafeProxy.json")}
-# A plain transfer goes to an address without code, a call to one with code, a create to none.
-PROBE_TRANSFER_TO = "0x000000000000000000000000000000000000dead"
+# A plain transfer goes to an address without code (the first of these that has none), a call to
+# one with code, a create to none.
+PROBE_TRANSFER_TO = ("0x000000000000000000000000000000000000dead", "0x000000000000000000000000000000000000beef",
+                     "0x00000000000000000000000000000000000fee15")
 # Init code of the create probe: returns an empty runtime (PUSH1 0 PUSH1 0 RETURN).
 PROBE_INIT_CODE = bytes.fromhex("60006000f3")
 
@@ -625,11 +627,10 @@ def _check_tx_permission(state, spec, plan, report):
         entry = needed.setdefault(address, [set(), 0])
         entry[0].add(role)
         entry[1] |= bits
-    probes = ((BASIC, PROBE_TRANSFER_TO, 1, 21_000, b""),
+    transfer_to = next((a for a in PROBE_TRANSFER_TO if not state.get_code(_bytes_addr(a))), PROBE_TRANSFER_TO[0])
+    probes = ((BASIC, transfer_to, 1, 21_000, b""),
               (CALL, call_target, 0, 200_000, _selector("getThreshold()") if safe else _selector("contractVersion()")),
               (CREATE, ZERO_ADDRESS, 0, 1_000_000, PROBE_INIT_CODE))
-    if state.get_code(_bytes_addr(PROBE_TRANSFER_TO)):
-        probes = probes[1:]  # pragma: no cover - someone put code at 0x...dead
     errors, version = [], None
     for address, (roles_of, bits) in needed.items():
         missing = 0
