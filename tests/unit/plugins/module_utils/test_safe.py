@@ -244,3 +244,34 @@ def test_a_reverting_call_fails_before_sending_with_the_target_reason(w3, signer
         s.execute_transaction(w3, signer, tx, info, sigs, deployed['abi'])
     assert w3.eth.get_transaction_count(signer.address) == before
     assert s.read_safe(w3, deployed['safe'])['nonce'] == 0
+
+
+def test_the_safe_itself_refuses_owners_out_of_order(w3, signer, deployed):
+    data = c.encode_call(deployed['abi'], 'addValidator', [OWNERS['beta']])[1]
+    tx, _info, sigs = _signed(w3, deployed, ['alpha', 'beta'], data)
+    ordered = s.pack_signatures({r['owner']: r['signature'] for r in sigs})
+    swapped = ordered[65:] + ordered[:65]
+    for packed, refused in ((swapped, True), (ordered, False)):
+        call = c.encode_call(s.SAFE_ABI, 'execTransaction', [tx['to'], 0, data, 0, 0, 0, 0, ZERO, ZERO, packed])[1]
+        if refused:
+            with pytest.raises(rpc.RevertError, match='GS026'):
+                signer.build(to=deployed['safe'], data=call, abi=s.SAFE_ABI)
+        else:
+            assert signer.build(to=deployed['safe'], data=call, abi=s.SAFE_ABI)['gas'] > 21000
+    signer.reset_nonce()
+
+
+def test_a_run_killed_after_sending_records_the_safe_next_time(w3, signer, artifacts, tmp_path):
+    path = str(tmp_path / 'j.json')
+    done = s.ensure_safe(w3, signer, c.Manifest(path), artifacts, list(OWNERS.values()), 2)
+    journal = json.loads(Path(path).read_text(encoding='utf-8'))
+    # what the journal held between the send and the receipt
+    journal['contracts']['ConsortiumSafe'] = {'address': done['address'], 'tx_hash': done['tx_hash'], 'nonce': 2,
+                                              'pending': True}
+    Path(path).write_text(json.dumps(journal), encoding='utf-8')
+    sent = w3.eth.get_transaction_count(signer.address)
+    again = s.ensure_safe(w3, signer, c.Manifest(path), artifacts, list(OWNERS.values()), 2)
+    assert again['state'] == 'recorded' and again['address'] == done['address']
+    assert w3.eth.get_transaction_count(signer.address) == sent
+    record = json.loads(Path(path).read_text(encoding='utf-8'))['contracts']['ConsortiumSafe']
+    assert 'pending' not in record and record['tx_hash'] == done['tx_hash'] and record['code_hash']

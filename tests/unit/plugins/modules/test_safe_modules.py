@@ -85,7 +85,7 @@ def test_safe_deploy_predicts_deploys_and_then_changes_nothing(chain, capsys):
 def test_sign_on_each_host_then_execute_at_the_threshold(chain, capsys):
     w3, deployer, owners = chain
     deploy(chain, capsys)
-    safe_address = json.loads(Path(deployer['manifest']).read_text())['contracts']['ConsortiumSafe']['address']
+    safe_address = json.loads(Path(deployer['manifest']).read_text(encoding='utf-8'))['contracts']['ConsortiumSafe']['address']
     target = run(contract_deploy, dict(deployer, name='BridgeValidators', artifact=VALIDATORS,
                                        args=[safe_address, [Account.from_key(KEY).address], 1]), capsys)
     assert target['changed']
