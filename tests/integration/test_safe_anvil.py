@@ -273,3 +273,58 @@ def test_two_signatures_execute_then_a_rerun_changes_nothing(chain):
     again = chain.play('change.yml', '-e', 'signers=owners')
     assert again.rc == 0 and again.changed_total() == 0, again.report()
     assert chain.nonces() == (safe_nonce + 1, sent + 1)
+
+
+# ---------------------------------------------------------------- playbooks/governance.yml
+
+GOVERNANCE_HOSTS = {'a1': 'alpha', 'a2': 'alpha', 'b1': 'beta', 'g1': 'gamma'}
+
+
+def test_governance_playbook_makes_one_owner_key_per_company_and_a_majority_safe(chain, tmp_path):
+    """playbooks/governance.yml on four authorities of three companies: an owner key on the first
+    host of each company only, a 2-of-3 Safe deployed from the deployer's host, `safe` in the
+    manifest; a re-run changes nothing."""
+    deployer = Account.create()
+    chain.w3.provider.make_request('anvil_setBalance', [deployer.address, hex(100 * 10 ** 18)])
+    manifest = tmp_path / 'manifest.json'
+    manifest.write_text(json.dumps({'chain_id': CHAIN_ID}))
+    hosts = {name: {'consortium_company': company, 'authority_data_dir': str(tmp_path / 'hosts' / name)}
+             for name, company in GOVERNANCE_HOSTS.items()}
+    hosts['a1']['authority_import_private_key'] = deployer.key.hex()
+    (tmp_path / 'inventory.yml').write_text(json.dumps({'all': {
+        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+                 'consortium_manifest_path': str(manifest), 'authority_rpc_url': chain.url,
+                 'authority_scrypt_n': 16384, 'governance_scrypt_n': 16384},
+        'children': {'authorities': {'hosts': hosts}}}}))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'),
+               ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.ansible' / 'collections'), ANSIBLE_NOCOLOR='1')
+    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-v', '-i', str(tmp_path / 'inventory.yml'),
+           str(ROOT / 'playbooks' / 'governance.yml')]
+
+    def play():
+        return PlaybookRun(subprocess.run(cmd, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=600,
+                                          check=False))
+    first = play()
+    assert first.rc == 0, first.report()
+
+    owner_files = {name: tmp_path / 'hosts' / name / 'governance' / 'owner.json' for name in GOVERNANCE_HOSTS}
+    assert [n for n, path in owner_files.items() if path.exists()] == ['a1', 'b1', 'g1']
+    addresses = {GOVERNANCE_HOSTS[n]: '0x' + json.loads(owner_files[n].read_text())['address'] for n in ('a1', 'b1', 'g1')}
+    record = json.loads(manifest.read_text())
+    safe = record['safe']
+    assert safe['threshold'] == 2 and safe['name'] == 'ConsortiumSafe'
+    assert {o['company']: o['address'].lower() for o in safe['owners']} == {k: v.lower() for k, v in addresses.items()}
+    assert record['contracts']['ConsortiumSafe']['address'] == safe['address']
+    info = s.read_safe(chain.w3, safe['address'])
+    assert sorted(o.lower() for o in info['owners']) == sorted(v.lower() for v in addresses.values())
+    assert info['threshold'] == 2
+
+    secrets_on_hosts = [deployer.key.hex().removeprefix('0x')]
+    secrets_on_hosts += [(tmp_path / 'hosts' / n / 'governance' / 'owner.password').read_text().strip()
+                         for n in ('a1', 'b1', 'g1')]
+    assert all(len(secret) >= 32 for secret in secrets_on_hosts)
+    for secret in secrets_on_hosts:
+        assert secret not in first.output
+
+    again = play()
+    assert again.rc == 0 and again.changed_total() == 0, again.report()
