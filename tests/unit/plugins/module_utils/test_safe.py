@@ -275,3 +275,19 @@ def test_a_run_killed_after_sending_records_the_safe_next_time(w3, signer, artif
     assert w3.eth.get_transaction_count(signer.address) == sent
     record = json.loads(Path(path).read_text(encoding='utf-8'))['contracts']['ConsortiumSafe']
     assert 'pending' not in record and record['tx_hash'] == done['tx_hash'] and record['code_hash']
+
+
+def test_owners_change_only_through_the_safe_itself(w3, signer, artifacts, deployed):
+    newcomer = Account.from_key('0x' + '44' * 32).address
+    safe_abi = artifacts['SafeL2'].abi
+    data = c.encode_call(safe_abi, 'addOwnerWithThreshold', [newcomer, 3])[1]
+    tx, info = s.describe_transaction(w3, deployed['safe'], deployed['safe'], 0, data)
+    sigs = [s.sign_transaction(Account.from_key(OWNER_KEYS[n]), tx, info, label=n) for n in ('beta', 'gamma')]
+    s.execute_transaction(w3, signer, tx, info, sigs, safe_abi)
+    after = s.read_safe(w3, deployed['safe'])
+    assert newcomer in after['owners'] and after['threshold'] == 3
+    four = list(OWNERS.values()) + [newcomer]
+    found = s.ensure_safe(w3, signer, deployed['journal'], artifacts, four, 3)
+    assert not found['changed'] and found['address'] == deployed['safe']
+    with pytest.raises(s.SafeError, match='differs from the wanted one'):
+        s.ensure_safe(w3, signer, deployed['journal'], artifacts, list(OWNERS.values()), 2)
