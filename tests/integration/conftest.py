@@ -1,6 +1,7 @@
 """Helpers for integration tests: real ansible-playbook runs against inventories/local."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_INVENTORY = ROOT / "inventories" / "local"
 IEXEC_BIN = os.environ.get("IEXEC_BIN") or str(ROOT / "node_modules" / ".bin" / "iexec")
+ANVIL = os.environ.get("ANVIL_BIN") or str(ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil")
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -33,6 +35,47 @@ def free_ports(candidates, count: int) -> list[int]:
             return found
     pytest.skip("not enough free ports in %d-%d" % (candidates[0], candidates[-1]))
     return found
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def anvil_chain(ports, *args: str, log: Path | None = None):
+    """An anvil on 127.0.0.1 at the first port of `ports` it binds, answering eth_chainId; `args`
+    are anvil's own options (--chain-id, --hardfork, --block-time, ...). Yields its URL and stops
+    it on exit. Output goes to `log`, or nowhere (--silent)."""
+    if not os.path.exists(ANVIL):
+        pytest.skip("anvil not found at %s (set ANVIL_BIN)" % ANVIL)
+    for port in free_ports(ports, 3):
+        cmd = [ANVIL, "--host", "127.0.0.1", "--port", str(port), *args] + ([] if log else ["--silent"])
+        with contextlib.ExitStack() as output:
+            out = output.enter_context(open(log, "a", encoding="utf-8")) if log else subprocess.DEVNULL
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
+        url = "http://127.0.0.1:%d" % port
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if "result" in json_rpc(url, "eth_chainId", timeout=2):
+                    break
+            except OSError:  # not listening yet
+                time.sleep(0.05)
+        else:
+            stop_process(proc)  # lost the port to someone else, or too slow: try the next one
+            continue
+        try:
+            yield url
+        finally:
+            stop_process(proc)
+        return
+    raise RuntimeError("no anvil could start on 127.0.0.1:%d-%d" % (ports[0], ports[-1]))
 
 
 def json_rpc(url: str, method: str, params: list | None = None, timeout: float = 10) -> dict:

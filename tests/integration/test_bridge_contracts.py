@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import time
 
 import pytest
 
@@ -27,6 +25,8 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
+from conftest import ANVIL, anvil_chain
+
 # Account.from_key / sign_message are eth_account "combomethods": pylint takes them for unbound methods.
 # pylint: disable=no-value-for-parameter
 
@@ -36,7 +36,6 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 NODE_MODULES = os.path.join(ROOT, 'node_modules')
 ARTIFACTS = os.path.join(ROOT, 'contracts', 'artifacts')
 DEPLOYABLE = ('BridgeValidators', 'ForeignBridge', 'HomeBridge')
-ANVIL = os.environ.get('ANVIL_BIN') or os.path.join(NODE_MODULES, '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil')
 RLC_ARTIFACT = os.environ.get('RLC_ARTIFACT') or os.path.join(NODE_MODULES, 'rlc-faucet-contract', 'build', 'contracts', 'RLC.json')
 PORTS = range(18600, 18700)
 CHAIN_ID = 31337
@@ -67,38 +66,6 @@ def artifact(name):
 
 
 # ---------------------------------------------------------------- chain and deployment
-
-def start_anvil():
-    """anvil on the first port of 18600-18699 that is free (and stays free until anvil binds it)."""
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(('127.0.0.1', port))
-            except OSError:
-                continue
-        proc = subprocess.Popen([ANVIL, '--host', '127.0.0.1', '--port', str(port), '--chain-id', str(CHAIN_ID),
-                                 '--hardfork', 'paris', '--auto-impersonate', '--silent'],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        w3 = Web3(Web3.HTTPProvider('http://127.0.0.1:%d' % port, request_kwargs={'timeout': 10}))
-        deadline = time.monotonic() + 15
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                if w3.eth.chain_id == CHAIN_ID:
-                    return proc, w3
-            except Exception:  # pylint: disable=broad-except  # not listening yet
-                time.sleep(0.05)
-        stop(proc)  # lost the port to someone else, or too slow: try the next one
-    raise RuntimeError('no anvil could start on 127.0.0.1:18600-18699')
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
 
 def send(w3, fn, sender, value=0):
     """Send a contract call (or deployment) from `sender`; the receipt, asserted successful."""
@@ -157,11 +124,8 @@ class Chain:
 def world_fixture():
     if not (os.path.exists(ANVIL) and os.path.exists(RLC_ARTIFACT)):
         pytest.skip('anvil or rlc-faucet-contract not found (set ANVIL_BIN, RLC_ARTIFACT)')
-    proc, w3 = start_anvil()
-    try:
-        yield Chain(w3)
-    finally:
-        stop(proc)
+    with anvil_chain(PORTS, '--chain-id', str(CHAIN_ID), '--hardfork', 'paris', '--auto-impersonate') as url:
+        yield Chain(Web3(Web3.HTTPProvider(url, request_kwargs={'timeout': 10})))
 
 
 @pytest.fixture(name='chain')

@@ -6,6 +6,7 @@ contracts/artifacts/. Ports 18950-18999 on 127.0.0.1.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from conftest import free_ports, ROOT, json_rpc
+from conftest import ROOT, anvil_chain, free_ports, json_rpc
 
 pytestmark = pytest.mark.integration
 
@@ -35,30 +36,14 @@ ANSIBLE_ENV = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
 @pytest.fixture(scope="module")
 def chains(tmp_path_factory):
     """Two anvils with 1 s blocks (so a deployment stays pending long enough to be killed)."""
-    procs, urls = [], []
     logs = tmp_path_factory.mktemp("anvil")
-    for chain_id, port in zip((31338, 133799), free_ports(range(18950, 19000), 2)):
-        log = open(logs / ("%d.log" % chain_id), "w", encoding="utf-8")  # pylint: disable=consider-using-with
-        procs.append(subprocess.Popen([str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--chain-id",
-                                       str(chain_id), "--block-time", "1", "--hardfork", "paris", "--accounts", "0"],
-                                      stdout=log, stderr=subprocess.STDOUT))
-        urls.append("http://127.0.0.1:%d" % port)
-    try:
-        for url in urls:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    json_rpc(url, "eth_chainId", timeout=2)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+    ports = iter(free_ports(range(18950, 19000), 6))
+    with contextlib.ExitStack() as stack:
+        urls = [stack.enter_context(anvil_chain([next(ports), next(ports), next(ports)], "--chain-id", str(chain_id),
+                                                "--block-time", "1", "--hardfork", "paris", "--accounts", "0",
+                                                log=logs / ("%d.log" % chain_id)))
+                for chain_id in (31338, 133799)]
         yield {"foreign": urls[0], "home": urls[1]}
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from web3 import Web3
@@ -23,14 +22,12 @@ from ansible_collections.poa.consortium.plugins.module_utils import genesis as G
 from ansible_collections.poa.consortium.plugins.module_utils import governance as GOV
 from ansible_collections.poa.consortium.plugins.module_utils import spec as S
 
-from conftest import free_ports, json_rpc
+from conftest import anvil_chain, json_rpc
 
 pytestmark = pytest.mark.integration
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ARTIFACTS = os.path.join(ROOT, "contracts", "artifacts")
-ANVIL = os.environ.get("ANVIL_BIN") or os.path.join(ROOT, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin",
-                                                    "anvil")
 PORTS = range(19400, 19500)
 CHAIN_ID = 8995
 ZERO = "0x" + "00" * 20
@@ -98,8 +95,6 @@ def geth_genesis(spec):
 
 @pytest.fixture(scope="module")
 def governed(tmp_path_factory):
-    if not os.path.exists(ANVIL):
-        pytest.skip("anvil not found (set ANVIL_BIN)")
     tmp = tmp_path_factory.mktemp("governance")
     dest = tmp / "spec.json"
     rc, output = run(playbook(tmp, "render", GOVERNANCE, dest))
@@ -107,34 +102,10 @@ def governed(tmp_path_factory):
     result = json.loads((tmp / "render.result.json").read_text())
     spec = json.loads(dest.read_text())
     (tmp / "genesis.json").write_text(json.dumps(geth_genesis(spec)))
-    proc = None
-    for port in free_ports(PORTS, 3):
-        proc = subprocess.Popen([ANVIL, "--host", "127.0.0.1", "--port", str(port), "--hardfork", "paris",
-                                 "--init", str(tmp / "genesis.json"), "--silent"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = "http://127.0.0.1:%d" % port
-        deadline = time.monotonic() + 15
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                if json_rpc(url, "eth_chainId").get("result") == hex(CHAIN_ID):
-                    break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            proc.terminate()
-            proc.wait(timeout=10)
-            continue
-        break
-    else:
-        pytest.skip("no anvil could start on 127.0.0.1:19400-19499")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 10}))
-    yield {"tmp": tmp, "dest": dest, "spec": spec, "result": result, "w3": w3, "url": url}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with anvil_chain(PORTS, "--hardfork", "paris", "--init", str(tmp / "genesis.json")) as url:
+        assert json_rpc(url, "eth_chainId")["result"] == hex(CHAIN_ID)
+        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 10}))
+        yield {"tmp": tmp, "dest": dest, "spec": spec, "result": result, "w3": w3, "url": url}
 
 
 def client_call(w3, to, signature, types=(), args=(), out=()):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -29,7 +28,7 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
-from conftest import free_ports
+from conftest import anvil_chain
 
 # Account.from_key is an eth_account "combomethod": pylint takes it for an unbound method.
 # pylint: disable=no-value-for-parameter
@@ -39,8 +38,6 @@ pytestmark = pytest.mark.integration
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 ARTIFACTS = os.path.join(ROOT, 'contracts', 'artifacts')
 GOVERNANCE = ('NodePermission', 'TxPermission', 'ValidatorSet')
-ANVIL = os.environ.get('ANVIL_BIN') or os.path.join(ROOT, 'node_modules', '@foundry-rs', 'anvil-linux-amd64', 'bin',
-                                                    'anvil')
 PORTS = range(19200, 19300)
 CHAIN_ID = 31337
 ETHER = 10 ** 18
@@ -110,31 +107,6 @@ def artifact(name):
         return json.load(handle)
 
 
-def start_anvil(port):
-    proc = subprocess.Popen([ANVIL, '--host', '127.0.0.1', '--port', str(port), '--chain-id', str(CHAIN_ID),
-                             '--hardfork', 'paris', '--silent'],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    w3 = Web3(Web3.HTTPProvider('http://127.0.0.1:%d' % port, request_kwargs={'timeout': 10}))
-    deadline = time.monotonic() + 15
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            if w3.eth.chain_id == CHAIN_ID:
-                return proc, w3
-        except Exception:  # pylint: disable=broad-except  # not listening yet
-            time.sleep(0.05)
-    stop(proc)
-    raise RuntimeError('anvil did not start on 127.0.0.1:%d' % port)
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def send(w3, fn, sender):
     receipt = w3.eth.wait_for_transaction_receipt(fn.transact({'from': sender}), timeout=10)
     assert receipt.status == 1, receipt
@@ -192,13 +164,8 @@ class World:  # pylint: disable=too-few-public-methods
 
 @pytest.fixture(scope='module', name='world')
 def world_fixture():
-    if not os.path.exists(ANVIL):
-        pytest.skip('anvil not found (set ANVIL_BIN)')
-    proc, w3 = start_anvil(free_ports(PORTS, 1)[0])
-    try:
-        yield World(w3)
-    finally:
-        stop(proc)
+    with anvil_chain(PORTS, '--chain-id', str(CHAIN_ID), '--hardfork', 'paris') as url:
+        yield World(Web3(Web3.HTTPProvider(url, request_kwargs={'timeout': 10})))
 
 
 @pytest.fixture(name='chain')

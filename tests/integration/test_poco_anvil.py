@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ import pytest
 
 from eth_account import Account
 
-from conftest import IEXEC_BIN, IexecSdk
+from conftest import IEXEC_BIN, IexecSdk, anvil_chain
 
 from ansible_collections.poa.consortium.plugins.module_utils import contracts as c
 from ansible_collections.poa.consortium.plugins.module_utils import poco, rpc
@@ -48,6 +47,7 @@ def _first(*paths):
 
 
 ANVIL = _first(os.environ.get('ANVIL_BIN'), os.path.join(NODE_MODULES, '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil'))
+PORTS = range(19500, 19600)
 POCO_DIR = _first(os.environ.get('POCO_DIR'), os.path.join(NODE_MODULES, '@iexec', 'poco'))
 RLC = _first(os.environ.get('RLC_ARTIFACT'), os.path.join(NODE_MODULES, 'rlc-faucet-contract', 'build', 'contracts', 'RLC.json'))
 
@@ -55,38 +55,12 @@ if not (ANVIL and POCO_DIR and RLC):
     pytest.skip('anvil, @iexec/poco or rlc-faucet-contract not found (set ANVIL_BIN, POCO_DIR, RLC_ARTIFACT)', allow_module_level=True)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def anvil(request):
     """anvil on a free port; automine, or interval mining when parametrized with a block time."""
-    port = free_port()
-    cmd = [ANVIL, '--host', '127.0.0.1', '--port', str(port), '--chain-id', str(CHAIN_ID), '--silent']
     block_time = getattr(request, 'param', None)
-    if block_time:
-        cmd += ['--block-time', str(block_time)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = 'http://127.0.0.1:%d' % port
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            rpc.connect(url, CHAIN_ID, timeout=1)
-            break
-        except rpc.RpcError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError('anvil did not start on %s' % url)
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with anvil_chain(PORTS, '--chain-id', str(CHAIN_ID), *(['--block-time', str(block_time)] if block_time else [])) as url:
+        yield url
 
 
 @pytest.fixture
