@@ -314,8 +314,9 @@ def test_governance_playbook_makes_one_owner_key_per_company_and_a_majority_safe
     safe = record['safe']
     assert safe['threshold'] == 2 and safe['name'] == 'ConsortiumSafe'
     assert {o['company']: o['address'].lower() for o in safe['owners']} == {k: v.lower() for k, v in addresses.items()}
-    assert record['contracts']['ConsortiumSafe']['address'] == safe['address']
-    info = s.read_safe(chain.w3, safe['address'])
+    assert record['contracts']['ConsortiumSafe']['address'] == safe['home']['address']
+    assert 'foreign' not in safe  # no bridge in this inventory: no foreign Safe
+    info = s.read_safe(chain.w3, safe['home']['address'])
     assert sorted(o.lower() for o in info['owners']) == sorted(v.lower() for v in addresses.values())
     assert info['threshold'] == 2
 
