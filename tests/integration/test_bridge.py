@@ -26,11 +26,14 @@ from web3.middleware import ExtraDataToPOAMiddleware
 from conftest import ROOT, json_rpc
 
 from ansible_collections.poa.consortium.plugins.module_utils import rpc
+from ansible_collections.poa.consortium.plugins.module_utils import safe
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import abi, status
 
 pytestmark = pytest.mark.integration
 
 VALIDATORS = ["alpha-1", "beta-1", "gamma-1"]
+# The Safe owner key of each company is on the first of its hosts.
+SAFE_OWNER_HOSTS = ["alpha-1", "beta-1", "gamma-1"]
 VENV_BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
 RLC = 10 ** 9
 
@@ -57,6 +60,7 @@ class Bridge:
     def __init__(self, build: Path, manifest: dict):
         self.build = build
         self.data = manifest["bridge"]
+        self.safes = manifest["safe"]
         self.home = w3_of(self.data["home"]["rpc_url"])
         self.foreign = w3_of(self.data["foreign"]["rpc_url"])
         self.home_bridge = self.home.eth.contract(self.data["home"]["bridge"]["address"], abi=abi.HOME_BRIDGE)
@@ -81,6 +85,19 @@ class Bridge:
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60)
         assert receipt["status"] == 1, receipt
         return tx_hash
+
+    def govern(self, side: str, contract, function: str, args: list) -> str:
+        """An owner-only call on a bridge contract, made by the Safe that owns it on that side: M owner
+        keys (each read from its own host's directory) sign, the deployer pays the execution."""
+        w3 = self.home if side == "home" else self.foreign
+        data = contract.encode_abi(function, args=args)
+        tx, info = safe.describe_transaction(w3, self.safes[side]["address"], contract.address, 0, data)
+        signatures = []
+        for host in SAFE_OWNER_HOSTS[:info["threshold"]]:
+            keys = self.build / "hosts" / host / "governance"
+            owner = rpc.load_keystore_account(str(keys / "owner.json"), str(keys / "owner.password"))
+            signatures.append(safe.sign_transaction(owner, tx, info, label=host))
+        return safe.execute_transaction(w3, rpc.Signer(w3, self.deployer), tx, info, signatures)["tx_hash"]
 
     def deposit(self, amount: int, sender=None) -> str:
         """A plain RLC transfer to the foreign bridge: a deposit for the sender."""
@@ -302,17 +319,17 @@ def test_a_validator_that_forgets_its_state_moves_no_balance(bridge, loss):
 
 
 def test_a_deposit_reorged_out_below_the_confirmation_depth_pays_nothing(bridge):
-    owner = bridge.deployer
+    deployer = bridge.deployer
     depth = 12
-    bridge.send(bridge.foreign, owner, bridge.foreign_bridge.functions.setRequiredBlockConfirmations(depth)
-                .build_transaction({"from": owner.address}))
+    # the Safe owns the foreign bridge: the deployer alone cannot change it any more
+    bridge.govern("foreign", bridge.foreign_bridge, "setRequiredBlockConfirmations", [depth])
     try:
         # a depositor of its own, so that nothing else on the chain blurs what the reorg undoes
         depositor = Account.create()
         assert "error" not in json_rpc(bridge.data["foreign"]["rpc_url"], "anvil_setBalance",
                                        [depositor.address, hex(10 ** 18)])
-        bridge.send(bridge.foreign, owner, bridge.foreign_token.functions.transfer(depositor.address, 5 * RLC)
-                    .build_transaction({"from": owner.address}))
+        bridge.send(bridge.foreign, deployer, bridge.foreign_token.functions.transfer(depositor.address, 5 * RLC)
+                    .build_transaction({"from": deployer.address}))
         tx = bridge.deposit(5 * RLC, sender=depositor)
         mined = bridge.foreign.eth.get_transaction_receipt(tx)["blockNumber"]
         head = bridge.foreign.eth.block_number
@@ -328,8 +345,8 @@ def test_a_deposit_reorged_out_below_the_confirmation_depth_pays_nothing(bridge)
         assert bridge.foreign_token.functions.balanceOf(depositor.address).call() == 5 * RLC
         assert bridge.home_token.functions.balanceOf(depositor.address).call() == 0
     finally:
-        bridge.send(bridge.foreign, owner, bridge.foreign_bridge.functions.setRequiredBlockConfirmations(
-            bridge.data["confirmations"]["foreign"]).build_transaction({"from": owner.address}))
+        bridge.govern("foreign", bridge.foreign_bridge, "setRequiredBlockConfirmations",
+                      [bridge.data["confirmations"]["foreign"]])
 
 
 def test_limits_are_refused_before_sending_and_plain_transfers_outside_them_are_refunded(bridge):
@@ -353,10 +370,10 @@ def test_limits_are_refused_before_sending_and_plain_transfers_outside_them_are_
 
 
 def test_a_depositor_off_the_allow_list_is_refunded(bridge):
-    owner = bridge.deployer
     fb = bridge.foreign_bridge.functions
-    bridge.send(bridge.foreign, owner, fb.setWhitelisted(owner.address, True).build_transaction({"from": owner.address}))
-    bridge.send(bridge.foreign, owner, fb.setWhitelistEnabled(True).build_transaction({"from": owner.address}))
+    # an allow-list of one account that is not the user's
+    bridge.govern("foreign", bridge.foreign_bridge, "setWhitelisted", [bridge.deployer.address, True])
+    bridge.govern("foreign", bridge.foreign_bridge, "setWhitelistEnabled", [True])
     try:
         assert not fb.isWhitelisted(bridge.user.address).call()
         with pytest.raises(Exception, match="(?i)revert|whitelist|allow"):
@@ -367,4 +384,4 @@ def test_a_depositor_off_the_allow_list_is_refunded(bridge):
         assert bridge.payouts(tx) == []
         assert bridge.balances() == (before, home_before)
     finally:
-        bridge.send(bridge.foreign, owner, fb.setWhitelistEnabled(False).build_transaction({"from": owner.address}))
+        bridge.govern("foreign", bridge.foreign_bridge, "setWhitelistEnabled", [False])
