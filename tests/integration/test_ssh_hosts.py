@@ -20,7 +20,8 @@ controller's .tools/bin through node_geth_binary_src), signers, status.
 The proofs: every node at the manifest's genesis, blocks advancing, every authority sealing; each
 authority's private key (decrypted in its own container from its keystore and password file), its
 password and its node key are found on no other host, nowhere in the controller's work dir and
-nowhere in the -vvv output of the run; a second run reports changed=0 on every host.
+nowhere in the -vvv output of the run; a second run reports changed=0 on every host, and a check
+run after it predicts no change.
 
 Skips only when Docker cannot be installed or started here (not root, apt or dockerd failing).
 Leaves the engine as it found it, and removes its containers whatever happens.
@@ -217,7 +218,8 @@ def write_inventory(work: Path, hosts, build: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def deployment(hosts, collections, tmp_path_factory):
-    """site.yml (without contracts, bridge, web) twice: first with -vvv, then again."""
+    """site.yml (without contracts, bridge, governance, web) three times: first with -vvv, then
+    again, then in check mode."""
     if not GETH_SRC.is_file():
         pytest.skip(f"no geth at {GETH_SRC}: run scripts/setup.sh")
     work = tmp_path_factory.mktemp("user-work")
@@ -231,7 +233,7 @@ def deployment(hosts, collections, tmp_path_factory):
     env.update({"ANSIBLE_CONFIG": str(work / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"})
     cmd = [str(VENV_BIN / "ansible-playbook"), "poa.consortium.site", "--skip-tags", SKIP_TAGS]
     runs = []
-    for extra in (["-vvv"], []):
+    for extra in (["-vvv"], [], ["--check"]):
         t0 = time.monotonic()
         log = work / f"run{len(runs) + 1}.log"
         # Into the work dir as it runs (to follow it there); it is also searched for secrets.
@@ -241,8 +243,8 @@ def deployment(hosts, collections, tmp_path_factory):
         runs.append(SimpleNamespace(rc=proc.returncode, output=log.read_text(), seconds=time.monotonic() - t0))
         if proc.returncode != 0:
             break
-    print(f"\nfirst run (-vvv): {runs[0].seconds:.0f} s; second run: "
-          + (f"{runs[1].seconds:.0f} s" if len(runs) > 1 else "not run"))
+    print("\n" + "; ".join(f"{label}: {run.seconds:.0f} s" for label, run in
+                            zip(("first run (-vvv)", "second run", "check run"), runs)))
     manifest_file = build / "manifest.json"
     return SimpleNamespace(work=work, inventory=inventory, runs=runs,
                            manifest=json.loads(manifest_file.read_text()) if manifest_file.is_file() else {})
@@ -407,7 +409,7 @@ def test_each_key_stays_on_its_own_host(deployment):
 
 
 def test_second_run_changes_nothing(deployment):
-    assert len(deployment.runs) == 2, _report(deployment.runs[0].output)
+    assert len(deployment.runs) >= 2, _report(deployment.runs[0].output)
     second = deployment.runs[1]
     assert second.rc == 0, _report(second.output)
     recap = _recap(second.output)
@@ -415,6 +417,18 @@ def test_second_run_changes_nothing(deployment):
     changed = {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
     assert not changed, "changed on a second run: %s\n%s" % (changed, "\n".join(
         line for line in second.output.splitlines() if line.startswith("changed:")))
+
+
+def test_check_run_predicts_no_change(deployment):
+    """A check run on the deployed hosts passes and predicts no change."""
+    assert len(deployment.runs) == 3, _report(deployment.runs[-1].output)
+    check = deployment.runs[2]
+    assert check.rc == 0, _report(check.output)
+    recap = _recap(check.output)
+    assert set(recap) == set(HOSTS) | {"localhost"}, recap
+    changed = {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
+    assert not changed, "a check run predicts changes: %s\n%s" % (changed, "\n".join(
+        line for line in check.output.splitlines() if line.startswith("changed:")))
 
 
 def test_nothing_listens_outside_loopback(deployment):
