@@ -87,13 +87,23 @@ def web(consortium):
         assert consortium.up.rc == 0, consortium.up.report(4000)
     url = consortium.manifest.get("web", {}).get("url")
     assert url, "site.yml did not record the web interface (web.url) in the manifest"
-    deployer = consortium.build / "hosts" / "alpha-1"
     return SimpleNamespace(
         url=url, build=consortium.build, manifest=consortium.manifest,
         user=rpc.load_keystore_account(str(consortium.build / "demo" / "user.json"),
-                                       str(consortium.build / "demo" / "user.password")),
-        owner=rpc.load_keystore_account(str(deployer / "keystore" / "authority.json"),
-                                        str(deployer / "secrets" / "authority.password")))
+                                       str(consortium.build / "demo" / "user.password")))
+
+
+def whitelist_command(build: Path, enabled: bool) -> str:
+    """A shell command that switches the foreign bridge's allow-list through its owner, the
+    consortium's Safe (playbooks/governance_call.yml: signed on each owner host, executed at M)."""
+    call = {"governance_call": {"chain": "foreign", "target": "bridge.foreign.bridge", "artifact": "ForeignBridge",
+                                "function": "setWhitelistEnabled", "args": [enabled],
+                                "check": {"function": "whitelistEnabled", "args": [], "expect": enabled}}}
+    return "cd %s && ANSIBLE_CONFIG=%s ANSIBLE_COLLECTIONS_PATH=%s %s -i %s %s -e %s -e %s" % (
+        shlex.quote(str(ROOT)), shlex.quote(str(ROOT / "ansible.cfg")),
+        shlex.quote(str(ROOT / ".ansible" / "collections")), shlex.quote(str(VENV_BIN / "ansible-playbook")),
+        shlex.quote(str(ROOT / "inventories" / "local")), shlex.quote(str(ROOT / "playbooks" / "governance_call.yml")),
+        shlex.quote("consortium_build_dir=%s" % build), shlex.quote(json.dumps(call)))
 
 
 def test_the_public_manifest_has_the_chain_and_no_host_details(web):
@@ -216,7 +226,8 @@ def test_the_browser_tests_pass_on_the_live_chains(web):
     ctl = "%s -c %s" % (VENV_BIN / "supervisorctl", web.build / "hosts" / STOPPED_NODE / "supervisor" / "supervisord.conf")
     env = dict(os.environ, WEB_URL=web.url,
                WEB_TEST_KEY="0x" + bytes(web.user.key).hex(),
-               WEB_TEST_OWNER_KEY="0x" + bytes(web.owner.key).hex(),
+               WEB_TEST_WHITELIST_ON=whitelist_command(web.build, True),
+               WEB_TEST_WHITELIST_OFF=whitelist_command(web.build, False),
                WEB_TEST_STOPPED_NODE=STOPPED_NODE,
                WEB_TEST_STOP_NODE="%s stop %s" % (ctl, shlex.quote(STOPPED_NODE)),
                WEB_TEST_START_NODE="%s start %s" % (ctl, shlex.quote(STOPPED_NODE)))

@@ -3,7 +3,8 @@
 // Environment (each one missing is a failure, not a skip):
 //   WEB_URL               the page, e.g. http://127.0.0.1:8800/ (nginx) or a `vite preview`
 //   WEB_TEST_KEY          the demo user's key: RLC and gas on the foreign chain, gas at home
-//   WEB_TEST_OWNER_KEY    the bridge owner's key (turns the foreign bridge's whitelist on/off)
+//   WEB_TEST_WHITELIST_ON, WEB_TEST_WHITELIST_OFF  commands that turn the foreign bridge's whitelist on/off
+//                         through its owner, the consortium's Safe
 //   WEB_TEST_STOP_NODE, WEB_TEST_START_NODE, WEB_TEST_STOPPED_NODE
 //                         shell commands to stop/start one node, and that node's name
 //
