@@ -4,6 +4,8 @@
 role, module and module_utils file named on the page."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -28,3 +30,11 @@ def test_every_role_module_and_module_utils_file_is_on_the_page():
     names += [str(path.relative_to(utils)) for path in sorted(utils.rglob("*.py")) if path.name != "__init__.py"]
     missing = [name for name in names if "`%s`" % name not in PAGE]
     assert not missing, "docs/architecture.md does not say where these live: %s" % missing
+
+
+def test_the_picture_is_drawn_from_the_code():
+    """The Mermaid picture is what scripts/architecture-graph.py draws from site.yml, the roles'
+    tasks and the modules' imports today."""
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "architecture-graph.py"), "--check"],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
