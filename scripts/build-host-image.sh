@@ -112,8 +112,8 @@ exec /usr/sbin/sshd -D -e -p "$SSH_PORT" -o "ListenAddress=${SSH_LISTEN:-127.0.0
 EOF
 chmod 0755 "$rootfs/usr/local/sbin/poa-host-start"
 cp "$ca_bundle" "$rootfs/etc/ssl/certs/ca-certificates.crt"
-rm -rf "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"* \
-       "$rootfs/dev/"* "$rootfs/proc/"* "$rootfs/sys/"*
+rm -rf "${rootfs:?}/var/cache/apt/archives/"*.deb "${rootfs:?}/var/lib/apt/lists/"* \
+       "${rootfs:?}/dev/"* "${rootfs:?}/proc/"* "${rootfs:?}/sys/"*
 
 log "importing $tag"
 tar --numeric-owner -C "$rootfs" -c . | docker import \

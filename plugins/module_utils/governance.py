@@ -739,4 +739,3 @@ def render_with_governance(inputs, gov, artifacts_dir=None, engine=None):
     except SpecError as exc:
         raise InputError([str(exc)]) from None
     return spec, warnings, report
-

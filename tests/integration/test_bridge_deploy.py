@@ -37,12 +37,12 @@ ANSIBLE_ENV = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
 def chains(tmp_path_factory):
     """Two anvils with 1 s blocks (so a deployment stays pending long enough to be killed)."""
     logs = tmp_path_factory.mktemp("anvil")
-    ports = iter(free_ports(range(18950, 19000), 6))
+    ports = free_ports(range(18950, 19000), 6)
     with contextlib.ExitStack() as stack:
-        urls = [stack.enter_context(anvil_chain([next(ports), next(ports), next(ports)], "--chain-id", str(chain_id),
+        urls = [stack.enter_context(anvil_chain(ports[3 * i:3 * i + 3], "--chain-id", str(chain_id),
                                                 "--block-time", "1", "--hardfork", "paris", "--accounts", "0",
                                                 log=logs / ("%d.log" % chain_id)))
-                for chain_id in (31338, 133799)]
+                for i, chain_id in enumerate((31338, 133799))]
         yield {"foreign": urls[0], "home": urls[1]}
 
 

@@ -199,7 +199,7 @@ def test_artifacts_rebuild_identically_and_include_governance():
         assert art['compiler']['evmVersion'] == 'paris'
         code = bytes.fromhex(art['deployedBytecode'][2:])
         code = code[:-int.from_bytes(code[-2:], 'big') - 2]  # solc's CBOR metadata is data, not code
-        assert 0x5f not in [op for _, op in opcodes(code)], name + ': PUSH0 in deployed code'
+        assert 0x5f not in [op for _offset, op in opcodes(code)], name + ': PUSH0 in deployed code'
 
 
 # ---------------------------------------------------------------- TxPermission: the clients' queries
@@ -267,7 +267,7 @@ def test_allowed_tx_types_for_every_role_version_and_type(chain, contract_name, 
     assert ('transactor', 'create') not in admitted and ('transactor', 'call') in admitted
     assert ('deployer', 'create') in admitted and ('deployer', 'call') in admitted
     if contract_name == 'closed':
-        assert not any(role == 'stranger' for role, _ in admitted)
+        assert not any(role == 'stranger' for role, _kind in admitted)
     else:
         assert {kind for role, kind in admitted if role == 'stranger'} == {'transfer', 'call'}
     assert len(seen) == len(ROLES) * 3

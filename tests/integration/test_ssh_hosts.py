@@ -360,7 +360,7 @@ def _grep_container(name: str, patterns: list[str]) -> dict[str, set[str]]:
     assert found.returncode in (0, 1), found.stderr[-1000:]
     hits: dict[str, set[str]] = {pattern: set() for pattern in patterns}
     for line in found.stdout.splitlines():
-        path, _, match = line.rpartition(":")
+        path, _colon, match = line.rpartition(":")
         if match in hits:
             hits[match].add(path)
     return hits

@@ -294,7 +294,7 @@ def run(capsys, check_mode=False, **args):
 
 
 def module_args(dest, **kw):
-    args = {key: value for key, value in inputs().items()}
+    args = dict(inputs())
     args.update(dest=str(dest), governance=full_governance(), artifacts_dir=ARTIFACTS, engine="openethereum")
     args.update(kw)
     return args
