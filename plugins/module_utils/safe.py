@@ -213,22 +213,25 @@ def read_safe(w3, address):
         raise SafeError('%s does not answer as a Safe: %s' % (address, exc)) from exc
 
 
-def _compare(address, actual, owners, threshold):
+def _compare(address, actual, owners, threshold, on_mismatch='fail'):
+    """The differences between a deployed Safe and the wanted one; with on_mismatch 'fail', an error."""
     differences = []
     if {o.lower() for o in actual['owners']} != {o.lower() for o in owners}:
         differences.append('owners are %s, not %s' % (', '.join(actual['owners']), ', '.join(owners)))
     if actual['threshold'] != int(threshold):
         differences.append('threshold is %d, not %d' % (actual['threshold'], int(threshold)))
-    if differences:
+    if differences and on_mismatch == 'fail':
         raise SafeError('the Safe at %s differs from the wanted one: %s. Owners and threshold change only through the '
                         'Safe itself: propose addOwnerWithThreshold, removeOwner or changeThreshold with '
                         'poa.consortium.safe_transaction.' % (address, '; '.join(differences)))
+    return differences
 
 
 def ensure_safe(w3, signer, manifest, artifacts, owners, threshold, name='ConsortiumSafe', salt_nonce=0,
-                check_mode=False, confirmations=None):
+                check_mode=False, confirmations=None, on_mismatch='fail'):
     """Deploy what is missing of (SafeL2 singleton, SafeProxyFactory, the proxy `name`) and
-    record each in the journal `manifest`; an existing Safe must have the wanted owners and threshold.
+    record each in the journal `manifest`; an existing Safe must have the wanted owners and threshold,
+    or, with on_mismatch 'keep', is kept as it is and its differences are listed in `differs`.
 
     Returns a dict: changed, state (present|deployed|recorded|would deploy), address, owners,
     threshold, singleton, factory, tx_hash.
@@ -238,13 +241,14 @@ def ensure_safe(w3, signer, manifest, artifacts, owners, threshold, name='Consor
     if not 1 <= threshold <= len(owners):
         raise SafeError('threshold %d is not between 1 and the number of owners (%d)' % (threshold, len(owners)))
     signer.settle()  # a transaction an earlier, killed run left in the pool is mined first
-    result = {'changed': False, 'owners': owners, 'threshold': threshold, 'tx_hash': None}
+    result = {'changed': False, 'owners': owners, 'threshold': threshold, 'tx_hash': None, 'differs': []}
 
     record = manifest.get(name)
     if record and record.get('address') and not record.get('pending') and code_hash(w3, record['address']):
         actual = read_safe(w3, record['address'])
-        _compare(record['address'], actual, owners, threshold)
+        result['differs'] = _compare(record['address'], actual, owners, threshold, on_mismatch)
         result.update(state='present', address=to_checksum_address(record['address']), owners=actual['owners'],
+                      threshold=actual['threshold'],
                       singleton=(manifest.get(SINGLETON) or {}).get('address'),
                       factory=(manifest.get(FACTORY) or {}).get('address'), tx_hash=record.get('tx_hash'))
         return result
@@ -263,7 +267,8 @@ def ensure_safe(w3, signer, manifest, artifacts, owners, threshold, name='Consor
     if not check_mode or code_hash(w3, addresses[FACTORY]):
         if code_hash(w3, address):  # made by an earlier run whose journal entry was lost or left pending
             actual = read_safe(w3, address)
-            _compare(address, actual, owners, threshold)
+            result['differs'] = _compare(address, actual, owners, threshold, on_mismatch)
+            result.update(owners=actual['owners'], threshold=actual['threshold'])
             manifest.set(name, {'address': address, 'tx_hash': (record or {}).get('tx_hash'),
                                 'code_hash': code_hash(w3, address)})
             if not check_mode:

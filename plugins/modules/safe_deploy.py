@@ -52,6 +52,16 @@ options:
     description: Number of owners' signatures an execution needs (M of N).
     type: int
     required: true
+  on_mismatch:
+    description:
+      - What to do when the Safe exists with other owners or another threshold than O(owners) and O(threshold).
+      - V(fail) stops with the differences. V(keep) keeps the Safe as it is, returns its real owners and threshold
+        and the differences in RV(differs), with a warning. Owners and threshold change only through the Safe
+        itself (C(addOwnerWithThreshold), C(removeOwner), C(changeThreshold) with M signatures), never by a
+        deployment.
+    type: str
+    choices: [fail, keep]
+    default: fail
   salt_nonce:
     description: Salt of C(createProxyWithNonce). Another value makes another Safe with the same owners.
     type: int
@@ -106,6 +116,11 @@ threshold:
   description: Signatures an execution needs.
   returned: success
   type: int
+differs:
+  description: How an existing Safe differs from O(owners) and O(threshold) (only with O(on_mismatch=keep)); empty otherwise.
+  returned: success
+  type: list
+  elements: str
 singleton:
   description: Address of the SafeL2 singleton.
   returned: success
@@ -141,6 +156,7 @@ def argument_spec():
         owners=dict(type='list', elements='str', required=True),
         threshold=dict(type='int', required=True),
         salt_nonce=dict(type='int', default=0),
+        on_mismatch=dict(type='str', choices=['fail', 'keep'], default='fail'),
         artifacts_dir=dict(type='path', required=True),
     )
     return spec
@@ -150,8 +166,14 @@ def run(module):
     p = module.params
     artifacts = load_safe_artifacts(p['artifacts_dir'])
     w3, signer = signer_from_params(p)
-    return ensure_safe(w3, signer, Manifest(p['manifest']), artifacts, p['owners'], p['threshold'], name=p['name'],
-                       salt_nonce=p['salt_nonce'], check_mode=module.check_mode, confirmations=p['confirmations'])
+    result = ensure_safe(w3, signer, Manifest(p['manifest']), artifacts, p['owners'], p['threshold'], name=p['name'],
+                         salt_nonce=p['salt_nonce'], check_mode=module.check_mode, confirmations=p['confirmations'],
+                         on_mismatch=p['on_mismatch'])
+    if result['differs']:
+        module.warn('the Safe at %s is kept as it is: %s. Change its owners or threshold through the Safe itself '
+                    '(addOwnerWithThreshold, removeOwner or changeThreshold, e.g. with playbooks/governance_call.yml).'
+                    % (result['address'], '; '.join(result['differs'])))
+    return result
 
 
 def main():

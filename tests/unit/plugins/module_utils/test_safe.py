@@ -145,6 +145,15 @@ def test_ensure_safe_deploys_then_finds_it(w3, signer, artifacts, deployed, tmp_
         s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'contracts.json')), artifacts,
                       [OWNERS['alpha'], OWNERS['beta']], 2)
 
+    # A company that joined: kept as it is (owners change through the Safe), the differences listed.
+    newcomer = Account.create().address
+    kept = s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'contracts.json')), artifacts,
+                         list(OWNERS.values()) + [newcomer], 3, on_mismatch='keep')
+    assert not kept['changed'] and kept['address'] == first['address']
+    assert sorted(kept['owners']) == sorted(OWNERS.values()) and kept['threshold'] == 2
+    assert len(kept['differs']) == 2 and newcomer in kept['differs'][0] and 'threshold is 2, not 3' in kept['differs'][1]
+    assert again['differs'] == []
+
 
 def test_a_lost_journal_finds_the_safe_at_its_predicted_address(w3, signer, artifacts, deployed, tmp_path):
     journal = json.loads((tmp_path / 'contracts.json').read_text())
