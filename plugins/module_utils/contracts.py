@@ -324,6 +324,15 @@ def call_view(w3, address, abi, function, args=None, block='latest'):
     return values[0] if len(values) == 1 else list(values)
 
 
+def check_argument_spec():
+    """The `check` option of the modules that send a transaction only when a view call shows it is needed."""
+    return dict(type='dict', options=dict(
+        function=dict(type='str', required=True),
+        args=dict(type='list', elements='raw', default=[]),
+        expect=dict(type='raw', required=True),
+    ))
+
+
 def values_equal(actual, expected):
     """Compare an on-chain value with a user-given one (addresses any case, numbers as strings, hex bytes)."""
     if isinstance(actual, (list, tuple)):

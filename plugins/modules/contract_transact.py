@@ -144,7 +144,7 @@ after:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest, ensure_transaction, load_artifact, resolve_address
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest, check_argument_spec, ensure_transaction, load_artifact, resolve_address
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
 
@@ -159,11 +159,7 @@ def argument_spec():
         args=dict(type='list', elements='raw', default=[]),
         value=dict(type='int', default=0),
         gas=dict(type='int'),
-        check=dict(type='dict', options=dict(
-            function=dict(type='str', required=True),
-            args=dict(type='list', elements='raw', default=[]),
-            expect=dict(type='raw', required=True),
-        )),
+        check=check_argument_spec(),
     )
     return spec
 

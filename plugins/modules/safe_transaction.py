@@ -268,7 +268,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.poa.consortium.plugins.module_utils import safe
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    Manifest, _plain, call_view, encode_call, load_artifact, resolve_address, values_equal,
+    Manifest, _plain, call_view, check_argument_spec, encode_call, load_artifact, resolve_address, values_equal,
 )
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
@@ -289,11 +289,7 @@ def argument_spec():
         operation=dict(type='int', choices=[0, 1], default=0),
         allow_delegatecall=dict(type='bool', default=False),
         nonce=dict(type='int'),
-        check=dict(type='dict', options=dict(
-            function=dict(type='str', required=True),
-            args=dict(type='list', elements='raw', default=[]),
-            expect=dict(type='raw', required=True),
-        )),
+        check=check_argument_spec(),
         label=dict(type='str'),
         signatures=dict(type='list', elements='raw', default=[]),
     )
