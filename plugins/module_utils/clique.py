@@ -28,10 +28,12 @@ def plan(current, wanted):
     return sorted(wanted - current), sorted(current - wanted)
 
 
-def quorum_problem(current, wanted, live):
+def quorum_problem(current, wanted, live, engine='Clique'):
     """Why the change from `current` to `wanted` signers must not be made with the `live` signers
     (those whose node answers), or None. Votes need a majority of the current signers, and the
-    chain a majority of the new ones, live."""
+    chain a majority of the new ones, live. Aura alike: a change takes effect once a majority of
+    the current validators built on the block that announced it, and blocks are final only with a
+    majority of the new ones."""
     current, wanted, live = set(normalize(current)), set(normalize(wanted)), set(normalize(live))
     if not wanted:
         return 'the change would leave no signer at all'
@@ -43,8 +45,8 @@ def quorum_problem(current, wanted, live):
                 'first' % (voters, len(current), majority(len(current))))
     sealers = len(wanted & live)
     if sealers < majority(len(wanted)):
-        return ('the new set of %d signers would have %d live ones, and Clique needs %d to go on sealing'
-                % (len(wanted), sealers, majority(len(wanted))))
+        return ('the new set of %d signers would have %d live ones, and %s needs %d to go on sealing'
+                % (len(wanted), sealers, engine, majority(len(wanted))))
     return None
 
 

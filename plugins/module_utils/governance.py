@@ -63,7 +63,7 @@ SAFE_SENTINEL = "0x" + "00" * 19 + "01"
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 NODE_ID_RE = re.compile(r"^(?:enode://)?([0-9a-fA-F]{128})(?:@.*)?$")
 GOVERNANCE_KEYS = {"safe": {"owners", "threshold", "address", "singleton_address"},
-                   "validator_set": {"address", "from_block", "owner"},
+                   "validator_set": {"address", "from_block", "owner", "predeploy"},
                    "tx_permission": {"address", "from_block", "deployers", "transactors", "default_types", "owner"},
                    "node_permission": {"address", "enodes", "owner"}}
 ARTIFACTS = {"validator_set": "ValidatorSet.json", "tx_permission": "TxPermission.json",
@@ -240,11 +240,26 @@ def parse_governance(gov, validators):
         if plan["validators"] is None:
             errors.append(_err("validator_set", "the validators option must be a {list: [...]}: the initial set "
                                "of the validator-set contract", "give validators: {list: [0x...]}"))
+        predeployed = vset.get("predeploy", True)
+        if not isinstance(predeployed, bool):
+            errors.append(_err("validator_set.predeploy", "must be true or false"))
+            predeployed = True
+        from_block = _block(vset.get("from_block"), "validator_set.from_block", errors)
+        if not predeployed:
+            # An existing chain's switch: its genesis cannot change, so the contract is deployed by a
+            # transaction (roles/governance, entry point validator_set_deploy) before from_block.
+            if vset.get("address") is None:
+                errors.append(_err("validator_set.address", "required with predeploy: false: the address of the "
+                                   "contract deployed on the running chain", "deploy it first, then give its address"))
+            if from_block == 0:
+                errors.append(_err("validator_set.from_block", "0 with predeploy: false: a running chain can only "
+                                   "switch at a later block", "give the block every node takes the new spec before"))
         plan["validator_set"] = {
             "address": place("the validator set", vset.get("address"), DEFAULT_ADDRESSES["validator_set"],
                              "validator_set.address"),
-            "from_block": _block(vset.get("from_block"), "validator_set.from_block", errors),
-            "owner": owner_of(vset, "validator_set"),
+            "from_block": from_block,
+            "owner": owner_of(vset, "validator_set") if predeployed else None,
+            "predeploy": predeployed,
         }
 
     txp = gov.get("tx_permission")
@@ -437,7 +452,7 @@ def predeploy(spec, plan, artifacts_dir):
                                        "check owners and threshold")])
             targets += [safe["singleton"], safe["address"]]
         vset = plan.get("validator_set")
-        if vset:
+        if vset and vset["predeploy"]:
             abi, code, path = _load_artifact(artifacts_dir, "validator_set")
             _create(state, vset["address"], code + _constructor_args(
                 abi, [to_checksum_address(vset["owner"]), _checksum(plan["validators"])], "validator_set", path),
@@ -561,7 +576,11 @@ def check_lockout(spec, plan):
         raise InputError(["accounts: a constructor failed: %s" % ", ".join(e for _a, e in failures)])
     errors, report = [], []
     vset = plan.get("validator_set")
-    if vset:
+    if vset and not vset["predeploy"]:
+        # Not in the genesis: its set is checked on the running chain before the switch.
+        report.append("validator set %s: deployed on the running chain, from block %d" % (
+            vset["address"], vset["from_block"]))
+    elif vset:
         got = _view(state, vset["address"], "getValidators()", ["address[]"])
         got = [a.lower() for a in got[0]] if got else None
         if got != plan["validators"]:
@@ -693,7 +712,7 @@ def render_with_governance(inputs, gov, artifacts_dir=None, engine=None):
         targets[plan["safe"]["address"]] = "safe.address"
         targets[plan["safe"]["singleton"]] = "safe.singleton_address"
     for key in ("validator_set", "node_permission"):
-        if plan.get(key):
+        if plan.get(key) and plan[key].get("predeploy", True):
             targets[plan[key]["address"]] = key + ".address"
     if txp and not txp["custom"]:
         targets[txp["address"]] = "tx_permission.address"
@@ -720,7 +739,7 @@ def render_with_governance(inputs, gov, artifacts_dir=None, engine=None):
     if errors:
         raise InputError(errors)
     artifacts_dir = artifacts_dir or default_artifacts_dir()
-    needs_artifacts = plan.get("safe") or vset or nperm or (txp and not txp["custom"])
+    needs_artifacts = plan.get("safe") or (vset and vset["predeploy"]) or nperm or (txp and not txp["custom"])
     if needs_artifacts and not (artifacts_dir and os.path.isdir(artifacts_dir)):
         raise InputError([_err("", "no artifacts directory (%s)" % artifacts_dir,
                                "set artifacts_dir to the collection's contracts/artifacts")])

@@ -159,9 +159,12 @@ options:
         its signers in and geth enforces no permission contract). A dict with one or more of:"
       - "C(safe): C({owners: [addresses], threshold: n, address, singleton_address}), the consortium multisig: a Safe
         1.4.1 SafeL2 singleton and a SafeProxy set up with these owners."
-      - "C(validator_set): C({address, from_block, owner}), our ValidatorSet owned by the safe (or C(owner)) holding
-        the O(validators) list (which must then be a C(list)). C(from_block) 0 writes C(validators:
-        {safeContract}); a later block writes C(multi) with the list until then."
+      - "C(validator_set): C({address, from_block, owner, predeploy}), our ValidatorSet owned by the safe (or
+        C(owner)) holding the O(validators) list (which must then be a C(list)). C(from_block) 0 writes C(validators:
+        {safeContract}); a later block writes C(multi) with the list until then. C(predeploy=false) is the switch of a
+        running chain: the genesis is left as it is, and C(address) names the contract already deployed there by a
+        transaction (role poa.consortium.governance, entry point validator_set_deploy); C(from_block) must be a
+        block that every node takes the new spec before."
       - "C(tx_permission): C({address, from_block, deployers, transactors, default_types, owner}), our TxPermission
         (C(params.transactionPermissionContract) and its transition): validators and the safe get every right,
         deployers CREATE, CALL and BASIC, transactors and the safe's owners CALL and BASIC, everyone else

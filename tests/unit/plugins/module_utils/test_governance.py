@@ -330,3 +330,29 @@ def test_module_refuses_and_writes_nothing(tmp_path, capsys, kw, expected):
     assert out["rc"] == 1 and out.get("failed")
     assert expected in out["msg"]
     assert not dest.exists()
+
+
+DEPLOYED_VALIDATOR_SET = "0x%040x" % 0x5e7ab1e
+
+
+def test_switch_of_a_running_chain_keeps_its_genesis():
+    plain, _w = S.render(inputs())
+    spec, _w, report = GOV.render_with_governance(
+        inputs(), {"validator_set": {"address": DEPLOYED_VALIDATOR_SET, "from_block": 5000, "predeploy": False}},
+        ARTIFACTS)
+    assert spec["engine"]["authorityRound"]["params"]["validators"] == {"multi": {
+        "0": {"list": VALIDATORS}, "5000": {"safeContract": DEPLOYED_VALIDATOR_SET}}}
+    assert G.genesis_hash(spec) == G.genesis_hash(plain)
+    assert DEPLOYED_VALIDATOR_SET not in spec["accounts"]
+    assert any("deployed on the running chain, from block 5000" in line for line in report)
+
+
+@pytest.mark.parametrize("vset, message", [
+    ({"from_block": 5000, "predeploy": False}, "validator_set.address: required with predeploy: false"),
+    ({"address": DEPLOYED_VALIDATOR_SET, "predeploy": False}, "validator_set.from_block: 0 with predeploy: false"),
+    ({"address": DEPLOYED_VALIDATOR_SET, "from_block": 1, "predeploy": "no"}, "validator_set.predeploy: must be true"),
+])
+def test_switch_of_a_running_chain_needs_address_and_a_later_block(vset, message):
+    with pytest.raises(S.InputError) as err:
+        GOV.render_with_governance(inputs(), {"validator_set": vset}, ARTIFACTS)
+    assert any(message in e for e in err.value.errors), err.value.errors
