@@ -37,4 +37,11 @@ options:
   max_priority_fee_per_gas:
     description: EIP-1559 priority fee in wei. Default is the node's eth_maxPriorityFeePerGas (or 1 gwei).
     type: int
+  timeout:
+    description: Seconds to wait for the node and for each receipt.
+    type: int
+    default: 120
+requirements:
+  - web3 >= 7
+  - eth-account
 '''

@@ -78,13 +78,6 @@ options:
     type: str
     choices: [fail, redeploy]
     default: fail
-  timeout:
-    description: Seconds to wait for the node and for each receipt.
-    type: int
-    default: 120
-requirements:
-  - web3 >= 7
-  - eth-account
 notes:
   - Fees are EIP-1559 when the latest block has a base fee, legacy otherwise.
 seealso:

@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - poa.consortium.chain_signer
+  - poa.consortium.view_check
 attributes:
   check_mode:
     support: full
@@ -64,32 +65,6 @@ options:
   gas:
     description: Gas limit. Default is the node's estimate plus 20%.
     type: int
-  check:
-    description: View call that tells whether the transaction is needed.
-    type: dict
-    suboptions:
-      function:
-        description: View function name or signature.
-        type: str
-        required: true
-      args:
-        description: Its arguments.
-        type: list
-        elements: raw
-        default: []
-      expect:
-        description:
-          - The value the view returns once the transaction is done. Addresses compare in any case, integers may be
-            strings, bytes are 0x hex, tuples and arrays are lists.
-        type: raw
-        required: true
-  timeout:
-    description: Seconds to wait for the node and for each receipt.
-    type: int
-    default: 120
-requirements:
-  - web3 >= 7
-  - eth-account
 seealso:
   - module: poa.consortium.contract_deploy
 '''

@@ -60,13 +60,6 @@ options:
     description: Decimals of the token, for amounts given in V(token) units.
     type: int
     default: 18
-  timeout:
-    description: Seconds to wait for the node and for each receipt.
-    type: int
-    default: 120
-requirements:
-  - web3 >= 7
-  - eth-account
 seealso:
   - module: poa.consortium.contract_deploy
 '''

@@ -97,9 +97,6 @@ options:
     description: Seconds to wait for the node and for each receipt.
     type: int
     default: 300
-requirements:
-  - web3 >= 7
-  - eth-account
 seealso:
   - module: poa.consortium.contract_deploy
   - name: iExec PoCo
