@@ -18,6 +18,7 @@ author:
   - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - poa.consortium.bridge_manifest
 attributes:
   check_mode:
     support: full
@@ -27,10 +28,6 @@ attributes:
   platform:
     platforms: posix
 options:
-  manifest:
-    description: The consortium manifest, with its C(bridge) object.
-    type: path
-    required: true
   validators:
     description:
       - The validators, each with its health report (read on its own host, where the endpoint listens on
@@ -49,12 +46,6 @@ options:
       health:
         description: The JSON the validator's C(/health) answered, or C({error}) when it did not answer.
         type: dict
-  home_rpc_url:
-    description: JSON-RPC of the consortium. Default is the manifest's C(bridge.home.rpc_url).
-    type: str
-  foreign_rpc_url:
-    description: JSON-RPC of the foreign chain. Default is the manifest's C(bridge.foreign.rpc_url).
-    type: str
   wait:
     description: Seconds to keep checking until there is no problem and the invariant holds. V(0) checks once.
     type: float
@@ -105,16 +96,13 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.bridge import status
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import read_bridge
-from ansible_collections.poa.consortium.plugins.module_utils.rpc import connect, run_module
+from ansible_collections.poa.consortium.plugins.module_utils.bridge import endpoints, status
+from ansible_collections.poa.consortium.plugins.module_utils.rpc import run_module
 
 
 def run(module):
     p = module.params
-    bridge = read_bridge(p['manifest'])
-    home_w3 = connect(p['home_rpc_url'] or bridge['home']['rpc_url'], bridge['home']['chain_id'])
-    foreign_w3 = connect(p['foreign_rpc_url'] or bridge['foreign']['rpc_url'], bridge['foreign']['chain_id'])
+    bridge, home_w3, foreign_w3 = endpoints.connect_chains(p)
     deadline = time.monotonic() + p['wait']
     while True:
         rows, problems = status.validator_rows(p['validators'])
@@ -134,14 +122,12 @@ def run(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            manifest=dict(type='path', required=True),
+            endpoints.argument_spec(),
             validators=dict(type='list', elements='dict', required=True, options=dict(
                 name=dict(type='str', required=True),
                 url=dict(type='str'),
                 health=dict(type='dict'),
             ), required_one_of=[('url', 'health')]),
-            home_rpc_url=dict(type='str'),
-            foreign_rpc_url=dict(type='str'),
             wait=dict(type='float', default=0),
             fail_on_problems=dict(type='bool', default=True),
         ),

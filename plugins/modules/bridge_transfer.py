@@ -21,6 +21,7 @@ author:
   - poa.consortium maintainers (@poa-consortium)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - poa.consortium.bridge_manifest
 attributes:
   check_mode:
     support: full
@@ -44,10 +45,6 @@ options:
   recipient:
     description: Who receives it on the other chain. Default is the sender.
     type: str
-  manifest:
-    description: The consortium manifest, whose C(bridge) object names the chains and contracts.
-    type: path
-    required: true
   keystore:
     description: The sender's V3 keystore.
     type: path
@@ -56,12 +53,6 @@ options:
     description: File holding its password (trailing newline ignored).
     type: path
     required: true
-  home_rpc_url:
-    description: JSON-RPC of the consortium. Default is the manifest's C(bridge.home.rpc_url).
-    type: str
-  foreign_rpc_url:
-    description: JSON-RPC of the foreign chain. Default is the manifest's C(bridge.foreign.rpc_url).
-    type: str
   timeout:
     description: Seconds to wait for the completion on the other chain.
     type: int
@@ -127,16 +118,14 @@ seconds:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.poa.consortium.plugins.module_utils.bridge import endpoints
 from ansible_collections.poa.consortium.plugins.module_utils.bridge.transfer import Route, parse_rlc, transfer
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import read_bridge
-from ansible_collections.poa.consortium.plugins.module_utils.rpc import Signer, connect, load_keystore_account, run_module
+from ansible_collections.poa.consortium.plugins.module_utils.rpc import Signer, load_keystore_account, run_module
 
 
 def run(module):
     p = module.params
-    bridge = read_bridge(p['manifest'])
-    home_w3 = connect(p['home_rpc_url'] or bridge['home']['rpc_url'], bridge['home']['chain_id'])
-    foreign_w3 = connect(p['foreign_rpc_url'] or bridge['foreign']['rpc_url'], bridge['foreign']['chain_id'])
+    bridge, home_w3, foreign_w3 = endpoints.connect_chains(p)
     route = Route(bridge, p['direction'], home_w3, foreign_w3)
     account = load_keystore_account(p['keystore'], p['password_file'])
     signer = Signer(route.source_w3, account, timeout=p['timeout'])
@@ -149,14 +138,12 @@ def run(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            endpoints.argument_spec(),
             direction=dict(type='str', choices=['deposit', 'withdraw'], required=True),
             amount=dict(type='str', required=True),
             recipient=dict(type='str'),
-            manifest=dict(type='path', required=True),
             keystore=dict(type='path', required=True),
             password_file=dict(type='path', required=True, no_log=False),
-            home_rpc_url=dict(type='str'),
-            foreign_rpc_url=dict(type='str'),
             timeout=dict(type='int', default=300),
         ),
         supports_check_mode=True,

@@ -30,33 +30,29 @@ class MessageError(ValueError):
     """A message, hash or signature that does not have the expected shape."""
 
 
-def to_bytes32(value):
-    """A 32-byte hash from bytes or 0x hex."""
+def _fixed_bytes(value, size, what, kind):
+    """``size`` bytes from bytes or 0x hex (any case), or MessageError naming ``what``."""
     if isinstance(value, str):
         text = value[2:] if value[:2].lower() == '0x' else value
         try:
-            value = bytes.fromhex(text)
+            raw = bytes.fromhex(text)
         except ValueError as exc:
-            raise MessageError('%r is not a hex hash' % (value,)) from exc
-    value = bytes(value)
-    if len(value) != 32:
-        raise MessageError('a transaction hash is 32 bytes, got %d' % len(value))
-    return value
+            raise MessageError('%r is not a hex %s' % (value, kind)) from exc
+    else:
+        raw = bytes(value)
+    if len(raw) != size:
+        raise MessageError('%s is %d bytes, got %d' % (what, size, len(raw)))
+    return raw
+
+
+def to_bytes32(value):
+    """A 32-byte hash from bytes or 0x hex."""
+    return _fixed_bytes(value, 32, 'a transaction hash', 'hash')
 
 
 def address_bytes(address):
     """The 20 bytes of an address given as 0x hex (any case) or bytes."""
-    if isinstance(address, str):
-        text = address[2:] if address[:2].lower() == '0x' else address
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError as exc:
-            raise MessageError('%r is not a hex address' % (address,)) from exc
-    else:
-        raw = bytes(address)
-    if len(raw) != 20:
-        raise MessageError('an address is 20 bytes, got %d' % len(raw))
-    return raw
+    return _fixed_bytes(address, 20, 'an address', 'address')
 
 
 def encode_message(recipient, value, tx_hash, bridge):
