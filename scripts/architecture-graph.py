@@ -9,6 +9,7 @@ each module imports (a Mermaid flowchart).
 """
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from pathlib import Path
@@ -21,7 +22,6 @@ BEGIN, END = "<!-- architecture-graph: begin -->", "<!-- architecture-graph: end
 PREFIX = "poa.consortium."
 INCLUDES = {"ansible.builtin.include_role", "ansible.builtin.import_role", "include_role", "import_role"}
 IMPORT_PLAYBOOK = "ansible.builtin.import_playbook"
-UTILS_IMPORT = re.compile(r"module_utils(?:\.|\s+import\s+)([\w.]+(?:\s*,\s*\w+)*)")
 
 
 def _tasks(items):
@@ -73,13 +73,43 @@ def role_uses(role: str):
     return roles, modules
 
 
+def _exported(init: Path):
+    """Names a package's __init__.py binds (its re-exports), empty for a plain folder or file."""
+    if not init.is_file():
+        return set()
+    names = set()
+    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.ImportFrom, ast.Import)):
+            names |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
 def module_imports(module: str):
-    text = (ROOT / "plugins" / "modules" / (module + ".py")).read_text(encoding="utf-8")
+    """The module_utils files a module imports: a name that is a file of module_utils (or of one of
+    its packages) is that file; a name taken from a package's __init__ is the package's folder."""
+    utils = ROOT / "plugins" / "module_utils"
+    tree = ast.parse((ROOT / "plugins" / "modules" / (module + ".py")).read_text(encoding="utf-8"))
     found = set()
-    for match in UTILS_IMPORT.finditer(text):
-        for name in match.group(1).split(","):
-            found.add(name.strip().replace(".", "/") + ".py")
-    return {name for name in found if (ROOT / "plugins" / "module_utils" / name).exists()}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or "module_utils" not in (node.module or "").split("."):
+            continue
+        base = "/".join((node.module or "").split(".module_utils", 1)[1].lstrip(".").split("."))
+        exported = _exported(utils / base / "__init__.py")
+        for alias in node.names:
+            path = "/".join(part for part in (base, alias.name) if part)
+            if alias.name in exported:
+                found.add(base + "/")
+            elif (utils / (path + ".py")).is_file():
+                found.add(path + ".py")
+            elif (utils / path).is_dir():
+                found.add(path + "/")
+            elif (utils / (base + ".py")).is_file():
+                found.add(base + ".py")
+            elif base and (utils / base).is_dir():
+                found.add(base + "/")
+    return found
 
 
 def phases():

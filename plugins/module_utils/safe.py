@@ -17,7 +17,7 @@ import os
 
 from ansible_collections.poa.consortium.plugins.module_utils.constants import ZERO_ADDRESS
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    ContractError, Deployer, _plain, call_view, code_hash, encode_call, load_artifact, values_equal,
+    ContractError, Deployer, _plain, call_view, code_hash, encode_call, load_artifact, send_built, values_equal,
 )
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import RevertError, describe_revert, revert_data
 
@@ -461,14 +461,11 @@ def execute_transaction(w3, signer, tx, info, signatures, target_abi=None, check
             message = 'the call to %s fails%s (Safe GS013)' % (tx['to'], ': ' + inner if inner else '')
         raise SafeError('execTransaction of %s on the Safe %s would revert: %s. Nothing was sent.' % (
             tx['safe_tx_hash'], tx['safe'], message)) from exc
-    signer.check_funds(signer.cost(built))
     result = {'signers': sorted(collected, key=lambda a: int(a, 16))}
-    if check_mode:
-        signer.reset_nonce()
+    receipt = send_built(signer, built, result, abi=abi, check_mode=check_mode, confirmations=confirmations)
+    if receipt is None:
         return result
-    sent = signer.send(built)
-    receipt = signer.wait(sent, abi=abi, confirmations=confirmations)
-    result.update(tx_hash=sent, block=int(receipt['blockNumber']), gas_used=int(receipt['gasUsed']))
+    sent = result['tx_hash']
     success = keccak(text='ExecutionSuccess(bytes32,uint256)')
     failure = keccak(text='ExecutionFailure(bytes32,uint256)')
     for log in receipt['logs']:
