@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests for plugins/module_utils/keys.py.
+"""Tests for plugins/module_utils/keys/.
 
 Expected values come from published vectors (the Web3 Secret Storage
 Definition, polygon-cli's nodekey example) or are recomputed by an

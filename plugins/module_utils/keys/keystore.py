@@ -1,40 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Authority keystores (Web3 Secret Storage V3) and devp2p node identities.
-
-Pure Python, no Ansible import: the modules ``authority_account`` and
-``node_identity`` are thin wrappers around the functions here.
-
-Rules kept by every public function of this file:
-
-* a private key never leaves it: callers get checksummed addresses, node ids
-  and enode URLs; only the functions whose names start with ``_`` handle key
-  material, and they are internal;
-* every failure is a :class:`KeysError` whose message says what is wrong and
-  how to fix it;
-* files are written atomically through fileio (temp file in the same
-  directory, fchmod, fchown, fsync, rename), so a failure leaves what was
-  there untouched.
-
-Node key file formats, per client (checked in each client's source):
-
-* geth ``<datadir>/geth/nodekey`` (or ``--nodekey FILE``): 64 hex characters,
-  no ``0x``; geth writes it without a newline (``crypto.SaveECDSA``) and its
-  reader (``crypto.LoadECDSA``) tolerates at most two trailing newlines.
-  Format ``hex``.
-* OpenEthereum / Parity ``<base>/network/key``: 64 hex characters, no ``0x``,
-  no newline (``save_key``/``load_key`` in ``util/network-devp2p/src/host.rs``
-  parse the whole file with ``Secret::from_str``, so a newline breaks it).
-  Format ``hex``.
-* Nethermind: the setting is ``KeyStore.EnodeKeyFile`` (there is no
-  ``NodeKeyFile``; ``src/Nethermind/Nethermind.KeyStore/Config/IKeystoreConfig.cs``
-  describes it as "the path to the key file to use for networking (enode)"),
-  default ``node.key.plain`` inside ``KeyStore.KeyStoreDirectory`` (default
-  ``keystore``), i.e. ``keystore/node.key.plain``. It holds the RAW 32 bytes:
-  ``NodeKeyManager.LoadNodeKey`` in
-  ``src/Nethermind/Nethermind.Wallet/NodeKeyManager.cs`` (NethermindEth/nethermind)
-  does ``File.WriteAllBytes(newFile, nodeKey.KeyBytes)`` and reads it back with
-  ``new PrivateKey(File.ReadAllBytes(path))``. Format ``raw``.
+"""Authority keystores (Web3 Secret Storage V3): read, check, unlock, write, and the whole decision
+of the authority_account module.
 
 Account keystores: geth and OpenEthereum index a keystore by its ``address``
 field and geth needs ``id`` to be a UUID; Nethermind's ``FileKeyStore`` finds
@@ -49,32 +16,25 @@ unencrypted.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import re
 import secrets
-import traceback
 import uuid
 
-from ansible_collections.poa.consortium.plugins.module_utils import fileio
+from ansible_collections.poa.consortium.plugins.module_utils.keys.common import (
+    DEFAULT_FILE_MODE, KeysError, _HEX_RE, _private_key_from_bytes, _parse_private_key_hex, _read_file, _require_libs,
+    _write, check_parent_dir, normalize_password,
+)
 
 try:
     from Crypto.Protocol.KDF import scrypt as _pycryptodome_scrypt
     from eth_keyfile import decode_keyfile_json as _decode_keyfile_json
     from eth_keyfile.keyfile import encrypt_aes_ctr as _encrypt_aes_ctr
-    from eth_keys import keys as _eth_keys
     from eth_utils import keccak as _keccak
     from eth_utils import to_checksum_address as _to_checksum_address
-except ImportError:
-    HAS_ETH_LIBS = False
-    ETH_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_ETH_LIBS = True
-    ETH_IMPORT_ERROR = None
-
-# secp256k1 group order: a private key must be in [1, N-1]
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+except ImportError:  # reported through common.HAS_ETH_LIBS
+    pass
 
 DEFAULT_SCRYPT_N = 262144   # geth's StandardScryptN
 DEFAULT_SCRYPT_R = 8
@@ -83,107 +43,11 @@ DEFAULT_SCRYPT_P = 1
 # derived[16:32], Nethermind (FileKeyStore.GetKeyBytes) from derived[dklen-16:dklen]; they agree only at 32.
 DEFAULT_DKLEN = 32
 DEFAULT_PBKDF2_ITERATIONS = 1000000  # eth-keyfile's default for pbkdf2
-DEFAULT_FILE_MODE = 0o600
 
 # Limits when reading a keystore (a hostile file must not eat the host's memory)
 MAX_SCRYPT_MEMORY = 1 << 30           # 128 * r * n bytes
 MAX_PBKDF2_ITERATIONS = 100000000
 KDFS = ('scrypt', 'pbkdf2')
-NODE_KEY_FORMATS = ('hex', 'raw')
-
-_HEX_RE = re.compile(r'^[0-9a-fA-F]*$')
-_HOSTNAME_LABEL_RE = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$')
-
-
-class KeysError(Exception):
-    """Something about a key, a keystore or a key file is wrong.
-
-    The message says what and how to fix it. It never contains key material.
-    """
-
-
-def _require_libs():
-    if not HAS_ETH_LIBS:
-        raise KeysError('the Python libraries eth-keys, eth-keyfile, eth-utils and pycryptodome are needed; '
-                        'install them on the target (pip install eth-account) and retry')
-
-
-# ---------------------------------------------------------------------------
-# small helpers
-# ---------------------------------------------------------------------------
-
-def normalize_password(password, allow_empty=False):
-    """Return the password as bytes (str is encoded as UTF-8)."""
-    if isinstance(password, str):
-        password = password.encode('utf-8')
-    elif isinstance(password, (bytearray, memoryview)):
-        password = bytes(password)
-    if not isinstance(password, bytes):
-        raise KeysError('the password must be text or bytes, got %s' % type(password).__name__)
-    if not password and not allow_empty:
-        raise KeysError('the keystore password is empty; put a non-empty password in the password file '
-                        '(for example made with the ansible.builtin.password lookup)')
-    return password
-
-
-def strip_one_newline(data):
-    """Strip one trailing newline (``\\n`` or ``\\r\\n``) as a password file is read."""
-    if data.endswith(b'\r\n'):
-        return data[:-2]
-    if data.endswith(b'\n'):
-        return data[:-1]
-    return data
-
-
-def read_password_file(path):
-    """Read a password file (bytes, one trailing newline stripped)."""
-    try:
-        with open(path, 'rb') as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise KeysError('password file %s does not exist; create it first (for example with the '
-                        'ansible.builtin.password lookup) or fix password_file' % path)
-    except OSError as exc:
-        raise KeysError('cannot read password file %s: %s; check its permissions' % (path, exc.strerror))
-    return normalize_password(strip_one_newline(data))
-
-
-def _private_key_from_bytes(raw, what='private key'):
-    """Validate 32 raw bytes as a secp256k1 private key and wrap it."""
-    _require_libs()
-    if len(raw) != 32:
-        raise KeysError('the %s is %d bytes long; a secp256k1 private key is exactly 32 bytes '
-                        '(64 hex characters)' % (what, len(raw)))
-    value = int.from_bytes(raw, 'big')
-    if not 0 < value < SECP256K1_N:
-        raise KeysError('the %s is out of range: it must be between 1 and the secp256k1 group order - 1; '
-                        'use another key' % what)
-    return _eth_keys.PrivateKey(raw)
-
-
-def _parse_private_key_hex(text, what='private key'):
-    """Parse a hex private key (``0x`` optional, surrounding whitespace ignored)."""
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            text = bytes(text).decode('ascii')
-        except UnicodeDecodeError:
-            raise KeysError('the %s is not hex text; give 64 hex characters, 0x optional' % what)
-    if not isinstance(text, str):
-        raise KeysError('the %s must be a hex string, got %s' % (what, type(text).__name__))
-    text = text.strip()
-    if text[:2].lower() == '0x':
-        text = text[2:]
-    if not _HEX_RE.match(text):
-        raise KeysError('the %s is not hexadecimal; give 64 hex characters, 0x optional' % what)
-    if len(text) != 64:
-        raise KeysError('the %s has %d hex characters; a secp256k1 private key is exactly 32 bytes '
-                        '(64 hex characters, 0x optional)' % (what, len(text)))
-    return _private_key_from_bytes(bytes.fromhex(text), what)
-
-
-def address_of_private_key_hex(text):
-    """Checksummed address of a hex private key (validates it)."""
-    return _parse_private_key_hex(text).public_key.to_checksum_address()
 
 
 # ---------------------------------------------------------------------------
@@ -406,44 +270,6 @@ def describe_keystore(keystore):
 
 
 # ---------------------------------------------------------------------------
-# files
-# ---------------------------------------------------------------------------
-
-def check_parent_dir(path, check_mode=False):
-    """Raise KeysError unless the directory that will hold ``path`` exists and is writable.
-
-    In check mode a missing directory is fine: an earlier task (skipped by check mode) makes it.
-    """
-    if check_mode and not os.path.exists(os.path.dirname(os.path.abspath(path))):
-        return None
-    try:
-        return fileio.check_parent_dir(path)
-    except fileio.FileWriteError as exc:
-        raise KeysError(str(exc))
-
-
-def _write(path, data, mode, uid, gid, write):
-    """Write with ``write(path, data)`` when the module gives one, else fileio.atomic_write; errors as KeysError."""
-    try:
-        if write is None:
-            fileio.atomic_write(path, data, mode, uid, gid)
-        else:
-            write(path, data)
-    except fileio.FileWriteError as exc:
-        raise KeysError(str(exc))
-
-
-def _read_file(path, what):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except IsADirectoryError:
-        raise KeysError('%s %s is a directory; give the path of a file' % (what, path))
-    except OSError as exc:
-        raise KeysError('cannot read %s %s: %s; check its permissions' % (what, path, exc.strerror))
-
-
-# ---------------------------------------------------------------------------
 # authority account: the whole decision, for the module
 # ---------------------------------------------------------------------------
 
@@ -561,178 +387,3 @@ def ensure_keystore(path, password, kdf='scrypt', scrypt_n=DEFAULT_SCRYPT_N, scr
     written = parse_keystore(data)
     return {'changed': True, 'created': True, 'address': keystore_address(written), 'reencrypted': reencrypted,
             'keystore': describe_keystore(written)}
-
-
-# ---------------------------------------------------------------------------
-# devp2p node identity
-# ---------------------------------------------------------------------------
-
-def _encode_node_key(key, fmt):
-    if fmt == 'hex':
-        return key.to_bytes().hex().encode('ascii')
-    if fmt == 'raw':
-        return key.to_bytes()
-    raise KeysError('node key format %r is not supported; use hex (geth and OpenEthereum) '
-                    'or raw (Nethermind)' % (fmt,))
-
-
-def _decode_node_key(data, path='node key file'):
-    """Read a node key file in either format; returns (PrivateKey, format)."""
-    _require_libs()
-    if len(data) == 32:
-        return _private_key_from_bytes(data, 'node key in %s' % path), 'raw'
-    try:
-        text = data.decode('ascii')
-    except UnicodeDecodeError:
-        raise KeysError('%s is corrupt: it is neither 32 raw bytes (Nethermind) nor 64 hex characters '
-                        '(geth/OpenEthereum); remove it to let a new one be made, or restore it' % path)
-    stripped = text.rstrip('\r\n')
-    if stripped[:2].lower() == '0x':
-        stripped = stripped[2:]
-    if len(stripped) != 64 or not _HEX_RE.match(stripped):
-        raise KeysError('%s is corrupt: it is neither 32 raw bytes (Nethermind) nor 64 hex characters '
-                        '(geth/OpenEthereum); remove it to let a new one be made, or restore it' % path)
-    return _private_key_from_bytes(bytes.fromhex(stripped), 'node key in %s' % path), 'hex'
-
-
-def node_id_of(key):
-    """128 hex characters (64-byte uncompressed public key without the 04 prefix), no 0x."""
-    return key.public_key.to_bytes().hex()
-
-
-def node_id_from_private_key_hex(text):
-    """Node id of a hex private key (for tests and tooling)."""
-    return node_id_of(_parse_private_key_hex(text))
-
-
-def _check_port(port, name):
-    if isinstance(port, bool) or not isinstance(port, int):
-        try:
-            port = int(str(port), 10)
-        except ValueError:
-            raise KeysError('%s %r is not an integer; give a TCP/UDP port from 1 to 65535' % (name, port))
-    if not 1 <= port <= 65535:
-        raise KeysError('%s %d is out of range; give a port from 1 to 65535' % (name, port))
-    return port
-
-
-def format_host(host):
-    """Validate an enode host and return it as written in the URL (IPv6 in brackets)."""
-    if not isinstance(host, str) or not host:
-        raise KeysError('host is empty; give an IPv4/IPv6 address or a DNS name')
-    bare = host[1:-1] if host.startswith('[') and host.endswith(']') else host
-    if '%' in bare:
-        raise KeysError('host %r has an IPv6 zone id, which an enode URL cannot carry; use a global address' % host)
-    try:
-        address = ipaddress.ip_address(bare)
-    except ValueError:
-        address = None
-    if address is not None:
-        return '[%s]' % address.compressed if address.version == 6 else address.compressed
-    if bare != host:
-        raise KeysError('host %r is bracketed but is not an IPv6 address' % host)
-    name = host[:-1] if host.endswith('.') else host
-    labels = name.split('.')
-    if len(name) > 253 or not all(_HOSTNAME_LABEL_RE.match(label) for label in labels):
-        raise KeysError('host %r is neither an IP address nor a valid DNS name (letters, digits, hyphens, '
-                        'dot-separated labels of 1-63 characters)' % host)
-    if re.match(r'^[0-9.]+$', name):
-        raise KeysError('host %r looks like an IPv4 address but is not a valid one' % host)
-    return name.lower()
-
-
-def enode_url(node_id, host, port, discovery_port=None):
-    """Build ``enode://<node_id>@<host>:<port>[?discport=N]``.
-
-    ``?discport`` is added only when the UDP discovery port differs from the
-    TCP port, as geth writes it. Many clients resolve DNS names in enode URLs
-    (geth >= 1.9.24); an IP address is the most portable choice.
-    """
-    if not isinstance(node_id, str) or len(node_id) != 128 or not _HEX_RE.match(node_id):
-        raise KeysError('node id must be 128 hex characters (a 64-byte public key, no 0x)')
-    port = _check_port(port, 'port')
-    url = 'enode://%s@%s:%d' % (node_id.lower(), format_host(host), port)
-    if discovery_port is not None:
-        discovery_port = _check_port(discovery_port, 'discovery_port')
-        if discovery_port != port:
-            url += '?discport=%d' % discovery_port
-    return url
-
-
-def ensure_node_key(path, fmt='hex', mode=DEFAULT_FILE_MODE, uid=None, gid=None, check_mode=False, write=None):
-    """Create or load the devp2p node key at ``path``.
-
-    An existing file in either format is loaded (raw 32 bytes or hex, with or
-    without ``0x`` and trailing newlines). When its bytes are not the canonical
-    encoding of ``fmt`` (other format, newline, 0x, upper case), it is
-    rewritten in ``fmt`` with the same key so the client can read it.
-    Returns ``changed``, ``created``, ``converted_from`` (None or the format
-    found), ``node_id`` (None only in check mode before creation). ``write`` as in ensure_keystore.
-    """
-    _require_libs()
-    if fmt not in NODE_KEY_FORMATS:
-        raise KeysError('node key format %r is not supported; use hex (geth and OpenEthereum) '
-                        'or raw (Nethermind)' % (fmt,))
-    if os.path.lexists(path):
-        if os.path.isdir(path):
-            raise KeysError('%s is a directory; path must be the node key file itself' % path)
-        data = _read_file(path, 'node key file')
-        key, found = _decode_node_key(data, path)
-        wanted = _encode_node_key(key, fmt)
-        if data == wanted:
-            return {'changed': False, 'created': False, 'converted_from': None, 'node_id': node_id_of(key),
-                    'format': fmt}
-        if not check_mode:
-            _write(path, wanted, mode, uid, gid, write)
-        return {'changed': True, 'created': False, 'converted_from': found, 'node_id': node_id_of(key),
-                'format': fmt}
-    check_parent_dir(path, check_mode)
-    if check_mode:
-        return {'changed': True, 'created': True, 'converted_from': None, 'node_id': None, 'format': fmt}
-    key = _private_key_from_bytes(secrets.token_bytes(32), 'generated node key')
-    _write(path, _encode_node_key(key, fmt), mode, uid, gid, write)
-    return {'changed': True, 'created': True, 'converted_from': None, 'node_id': node_id_of(key), 'format': fmt}
-
-
-def load_node_id(path):
-    """Node id of an existing node key file (either format)."""
-    key, _found = _decode_node_key(_read_file(path, 'node key file'), path)
-    return node_id_of(key)
-
-
-# ---------------------------------------------------------------------------
-# owner / group / mode as the modules take them
-# ---------------------------------------------------------------------------
-
-def resolve_uid(owner):
-    """User name or numeric id -> uid (None stays None)."""
-    if owner is None or owner == '':
-        return None
-    import pwd
-    try:
-        return int(owner)
-    except ValueError:
-        pass
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        raise KeysError('user %r does not exist on this host; create it first or fix owner' % owner)
-
-
-def resolve_gid(group):
-    """Group name or numeric id -> gid (None stays None)."""
-    if group is None or group == '':
-        return None
-    import grp
-    try:
-        return int(group)
-    except ValueError:
-        pass
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise KeysError('group %r does not exist on this host; create it first or fix group' % group)
-
-
-# the modules' and the tests' name for it
-octal_mode = fileio.octal_mode
