@@ -36,6 +36,7 @@ import re
 from ansible_collections.poa.consortium.plugins.module_utils.constants import ZERO_ADDRESS, ZERO_ADDRESS_BYTES
 from ansible_collections.poa.consortium.plugins.module_utils.genesis import SpecError, parity_base_fee, parity_genesis_state
 from ansible_collections.poa.consortium.plugins.module_utils.spec import InputError, render
+from ansible_collections.poa.consortium.plugins.module_utils.spec.inputs import unique_addresses
 
 try:
     from eth_abi import decode as abi_decode, encode as abi_encode
@@ -125,18 +126,7 @@ def _addr_list(values, path, errors, required=False):
         return []
     if required and not values:
         errors.append(_err(path, "empty", "list at least one address"))
-    out, seen = [], {}
-    for i, value in enumerate(values):
-        norm = _addr(value, "%s[%d]" % (path, i), errors)
-        if norm is None:
-            continue
-        if norm in seen:
-            errors.append(_err("%s[%d]" % (path, i), "duplicate address %s (also at index %d)" % (value, seen[norm]),
-                               "list each address once"))
-            continue
-        seen[norm] = i
-        out.append(norm)
-    return out
+    return unique_addresses(values, path, errors, _addr, err=_err)
 
 
 def _block(value, path, errors):

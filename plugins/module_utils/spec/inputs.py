@@ -32,6 +32,24 @@ def _address_input(value, path, errors):
     return text.lower()
 
 
+def unique_addresses(values, path, errors, parse, err=_err, what="address"):
+    """The addresses of the list `values`, each parsed by parse(value, path, errors) (None when
+    refused), in order; a repeated one is an error at its index."""
+    out, seen = [], {}
+    for i, value in enumerate(values):
+        item = "%s[%d]" % (path, i)
+        norm = parse(value, item, errors)
+        if norm is None:
+            continue
+        if norm in seen:
+            errors.append(err(item, "duplicate %s %s (also at index %d)" % (what, value, seen[norm]),
+                              "list each %s once" % what))
+            continue
+        seen[norm] = i
+        out.append(norm)
+    return out
+
+
 def _validators_input(vset, path, errors, nested=False):
     if not isinstance(vset, dict) or len(vset) != 1:
         errors.append(_err(path, "must have exactly one of list, safeContract, contract, multi",
@@ -43,18 +61,7 @@ def _validators_input(vset, path, errors, nested=False):
             errors.append(_err(path + ".list", "empty validator set: no one could seal a block",
                                "list at least one validator address"))
             return None
-        out, seen = [], {}
-        for i, addr in enumerate(value):
-            norm = _address_input(addr, "%s.list[%d]" % (path, i), errors)
-            if norm is None:
-                continue
-            if norm in seen:
-                errors.append(_err("%s.list[%d]" % (path, i), "duplicate validator %s (also at index %d)" % (addr, seen[norm]),
-                                   "list each validator once"))
-                continue
-            seen[norm] = i
-            out.append(norm)
-        return {"list": out}
+        return {"list": unique_addresses(value, path + ".list", errors, _address_input, what="validator")}
     if kind in ("safeContract", "contract"):
         norm = _address_input(value, "%s.%s" % (path, kind), errors)
         if norm == ZERO_ADDRESS:
