@@ -16,13 +16,12 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 
 import pytest
 
 from eth_account import Account
 
-from conftest import ROOT, PlaybookRun, free_ports
+from conftest import ROOT, PlaybookRun, anvil_chain
 
 from ansible_collections.poa.consortium.plugins.module_utils import contracts as c
 from ansible_collections.poa.consortium.plugins.module_utils import rpc
@@ -30,7 +29,6 @@ from ansible_collections.poa.consortium.plugins.module_utils import safe as s
 
 pytestmark = pytest.mark.integration
 
-ANVIL = os.environ.get('ANVIL_BIN') or str(ROOT / 'node_modules' / '@foundry-rs' / 'anvil-linux-amd64' / 'bin' / 'anvil')
 CHAIN_ID = 19301
 SAFE_DIR = ROOT / 'contracts' / 'artifacts' / 'safe'
 VALIDATORS = ROOT / 'contracts' / 'artifacts' / 'BridgeValidators.json'
@@ -124,30 +122,6 @@ def keystore(directory, name, key=None):
     return {'address': account.address, 'key': account.key.hex(), 'password': password}
 
 
-def start_anvil():
-    for port in free_ports(range(19300, 19400), 5):
-        proc = subprocess.Popen([ANVIL, '--host', '127.0.0.1', '--port', str(port), '--chain-id', str(CHAIN_ID),
-                                 '--hardfork', 'paris', '--silent'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = 'http://127.0.0.1:%d' % port
-        deadline = time.monotonic() + 15
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                return proc, url, rpc.connect(url, CHAIN_ID, timeout=1)
-            except rpc.RpcError:
-                time.sleep(0.1)
-        stop(proc)  # lost the port to someone else, or too slow: try the next one
-    raise RuntimeError('no anvil could start on 127.0.0.1:19300-19399')
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 class World:
     def __init__(self, base, url, w3):
         self.base, self.url, self.w3 = base, url, w3
@@ -196,17 +170,12 @@ class World:
 
 @pytest.fixture(scope='module', name='world')
 def world_fixture(tmp_path_factory):
-    if not os.path.exists(ANVIL):
-        pytest.skip('anvil not found (set ANVIL_BIN)')
-    proc, url, w3 = start_anvil()
-    try:
-        world = World(tmp_path_factory.mktemp('safe'), url, w3)
+    with anvil_chain(range(19300, 19400), '--chain-id', str(CHAIN_ID), '--hardfork', 'paris') as url:
+        world = World(tmp_path_factory.mktemp('safe'), url, rpc.connect(url, CHAIN_ID))
         run = world.play('deploy.yml')
         assert run.rc == 0, run.report()
         assert run.changed_total() == 2, run.report()
         yield world
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(name='chain')
