@@ -114,14 +114,17 @@ def load_keystore_account(keystore, password_file=None, password=None):
     return Account.from_key(key)
 
 
-def common_argument_spec():
-    """Options shared by the contract modules (connection, signer, fees, waiting)."""
+def common_argument_spec(manifest_required=False):
+    """Options shared by the contract modules (connection, signer, fees, waiting).
+
+    manifest_required: for the modules that record what they deploy in the manifest (the journal).
+    """
     return dict(
         rpc_url=dict(type='str', required=True),
         chain_id=dict(type='int'),
         keystore=dict(type='path', required=True),
         password_file=dict(type='path', required=True, no_log=False),
-        manifest=dict(type='path'),
+        manifest=dict(type='path', required=True) if manifest_required else dict(type='path'),
         confirmations=dict(type='int', default=1),
         timeout=dict(type='int', default=120),
         gas_price=dict(type='int'),

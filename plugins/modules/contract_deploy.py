@@ -158,8 +158,7 @@ from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_a
 
 
 def argument_spec():
-    spec = common_argument_spec()
-    spec['manifest']['required'] = True
+    spec = common_argument_spec(manifest_required=True)
     spec.update(
         name=dict(type='str', required=True),
         artifact=dict(type='path', required=True),

@@ -177,8 +177,7 @@ from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_a
 
 
 def argument_spec():
-    spec = common_argument_spec()
-    spec['manifest']['required'] = True
+    spec = common_argument_spec(manifest_required=True)
     spec['timeout']['default'] = 300
     spec.update(
         poco_dir=dict(type='path', required=True),
