@@ -86,6 +86,41 @@ def test_up_brings_five_peered_sealing_nodes(consortium):
         assert w3.eth.chain_id == consortium.manifest["chain_id"]
 
 
+def role_tasks_run(output: str, role: str, host: str) -> list[str]:
+    """The tasks of `role` that ran on `host` in a playbook's output (default callback): each task
+    header followed by an ok, changed, failed or included line for the host; skipped ones did not run."""
+    ran, task, counted = [], None, False
+    for line in output.splitlines():
+        header = re.match(r"^TASK \[(.*)\]", line)
+        if header:
+            task, counted = header.group(1), False
+        elif line.startswith(("PLAY ", "RUNNING HANDLER")):
+            task = None
+        elif task and task.startswith(role + " : ") and not counted:
+            result = re.match(r"^(ok|changed|failed|fatal): \[([^\]]+)\]", line)
+            included = re.match(r"^included: .* for (.*)$", line)
+            if (result and result.group(2).split(" -> ")[0] == host) or (
+                    included and host in [h.strip() for h in included.group(1).split(",")]):
+                ran.append(task)
+                counted = True
+    return ran
+
+
+def assert_few_node_tasks(run):
+    """Each host ran at most 15 tasks of the node role (its argument check included), and took the
+    manifest and the spec's hash from the chain phase instead of reading and hashing them again."""
+    for host in HOSTS:
+        ran = role_tasks_run(run.output, "poa.consortium.node", host)
+        assert 0 < len(ran) <= 15, (host, len(ran), ran)
+        assert not [t for t in ran if t.endswith(("Read the consortium manifest", "Hash the node's chain spec"))], ran
+
+
+def test_a_process_host_runs_at_most_15_tasks_of_the_node_role(consortium):
+    if consortium.up is None:
+        pytest.skip("POA_TEST_BUILD: no bring-up output to count")
+    assert_few_node_tasks(consortium.up)
+
+
 def test_poco_is_deployed_on_the_consortium_and_recorded(consortium):
     contracts = consortium.manifest["contracts"]
     assert {"poco_hub", "rlc", "poco_AppRegistry", "poco_DatasetRegistry", "poco_WorkerpoolRegistry"} <= set(contracts)
@@ -199,6 +234,7 @@ def test_rerun_changes_nothing(consortium):
     again = run_playbook("site.yml", consortium.build)
     assert again.rc == 0, again.report(3000)
     assert again.changed_total() == 0, again.recap()
+    assert_few_node_tasks(again)
 
 
 def test_stopped_authority_does_not_stop_the_chain_and_catches_up(consortium):
