@@ -7,7 +7,8 @@
 #
 # No registry is reachable, so nothing is pulled: debootstrap --variant=minbase builds a Debian
 # bookworm root file system with what a host needs for the collection (python3 + python3-venv for
-# the host virtualenv, openssh-server, sudo, ca-certificates, supervisor for process mode), then
+# the host virtualenv, openssh-server, sudo, ca-certificates, supervisor for process mode, nginx
+# and its njs module for the web interface), then
 # `tar | docker import` makes it an image. The tag is a hash of this recipe (this script and the
 # CA bundle it copies), so an unchanged recipe is never rebuilt and a changed one gets a new tag.
 #
@@ -33,7 +34,9 @@ mirror="${POA_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 cache_dir="${POA_CACHE_DIR:-/var/cache/poa-consortium}"
 ca_bundle="${POA_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 suite=bookworm
-packages=python3,python3-venv,openssh-server,sudo,ca-certificates,supervisor,procps
+# nginx and its njs module for the web interface, and python3-apt for the apt module (which the
+# web_ui role runs to install them: on this image they are found installed, as apt's lists are emptied).
+packages=python3,python3-venv,openssh-server,sudo,ca-certificates,supervisor,procps,nginx,libnginx-mod-http-js,python3-apt
 
 log() { echo "build-host-image: $*" >&2; }
 die() { local rc="$1"; shift; echo "build-host-image: error: $*" >&2; exit "$rc"; }

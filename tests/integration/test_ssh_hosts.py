@@ -9,19 +9,25 @@ nothing pulled) on the host network, each with its own file system, reached as t
 dir. Each node's p2p socket is on its own loopback address (127.0.44.1-3, ports 30341-30343), its
 JSON-RPC on 127.0.0.1:8541-8543. Nothing binds outside 127.0.0.0/8.
 
-The run is `ansible-playbook poa.consortium.site --skip-tags contracts,bridge,governance,web` from a work dir
-outside the checkout, with ANSIBLE_COLLECTIONS_PATH naming only the clean path and a user-style
-inventory that sets only documented variables. The contracts, bridge, governance and web phases
-are skipped: they need the project's node_modules (PoCo and Safe artifacts, anvil) and nginx,
-which is not what this test is about. What the run does on the hosts: host_prepare (a virtualenv with the
-pinned Python dependencies, from PyPI), authorities, chain, nodes (geth copied from the
-controller's .tools/bin through node_geth_binary_src), signers, status.
+The run is `ansible-playbook poa.consortium.site`, every phase, from a work dir outside the
+checkout, with ANSIBLE_COLLECTIONS_PATH naming only the clean path and a user-style inventory that
+sets only documented variables: three companies (one host each), each host also a bridge
+validator, alpha also the foreign chain (anvil, copied from the controller's node_modules through
+foreign_devchain_anvil_src, on 127.0.0.1:8640), gamma also the web interface (nginx, in the image,
+on 127.0.0.1:8840). What the run does on the hosts: host_prepare (a virtualenv with the pinned
+Python dependencies, from PyPI), authorities, chain, nodes (geth copied from the controller's
+.tools/bin through node_geth_binary_src), signers, contracts (PoCo and RLC from the npm tarballs
+the poco role fetches on alpha, the deployer, by name, version and pinned sha512 into its cache),
+bridge, governance (the Safes, shipped in the collection), web, status.
 
-The proofs: every node at the manifest's genesis, blocks advancing, every authority sealing; each
-authority's private key (decrypted in its own container from its keystore and password file), its
-password and its node key are found on no other host, nowhere in the controller's work dir and
-nowhere in the -vvv output of the run; a second run reports changed=0 on every host, and (full
-form, `make ssh-hosts`) a check run after it predicts no change.
+The proofs: every node at the manifest's genesis, blocks advancing, every authority sealing; PoCo
+deployed from alpha's npm cache; the bridge's contracts on both chains and its three validators
+healthy; 2-of-3 Safes owning the bridge on both chains; the web page, public manifest and JSON-RPC
+paths served; each host's authority key, bridge validator key and Safe owner key (decrypted in its
+own container from its keystore and password file), their passwords and the node key are found on
+no other host, nowhere in the controller's work dir and nowhere in the -vvv output of the run; a
+second run reports changed=0 on every host, and (full form, `make ssh-hosts`) a check run after it
+predicts no change.
 
 Skips only when Docker cannot be installed or started here (not root, apt or dockerd failing).
 Leaves the engine as it found it, and removes its containers whatever happens.
@@ -36,6 +42,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -56,20 +63,28 @@ DEPENDENCIES = ("community/docker", "community/library_inventory_filtering_v1")
 VENV_BIN = ROOT / ".venv" / "bin"
 
 HOSTS = {
-    "alpha": {"ssh": 2221, "p2p_host": "127.0.44.1", "p2p": 30341, "rpc": 8541},
-    "beta": {"ssh": 2222, "p2p_host": "127.0.44.2", "p2p": 30342, "rpc": 8542},
-    "gamma": {"ssh": 2223, "p2p_host": "127.0.44.3", "p2p": 30343, "rpc": 8543},
+    "alpha": {"ssh": 2221, "p2p_host": "127.0.44.1", "p2p": 30341, "rpc": 8541, "health": 8741},
+    "beta": {"ssh": 2222, "p2p_host": "127.0.44.2", "p2p": 30342, "rpc": 8542, "health": 8742},
+    "gamma": {"ssh": 2223, "p2p_host": "127.0.44.3", "p2p": 30343, "rpc": 8543, "health": 8743},
 }
 CHAIN_ID = 444244
 PERIOD = 2
-SKIP_TAGS = "contracts,bridge,governance,web"
-# The whole suite takes about six minutes, most of it pip on the hosts: CI (`make integration`)
-# runs the deployment, the second run and every proof; `make ssh-hosts` sets this and adds the
-# check run (about a minute more).
+# The bridge's foreign chain: anvil on alpha (group foreign_chain), copied from the controller.
+FOREIGN_HOST = "alpha"
+FOREIGN_PORT = 8640
+FOREIGN_CHAIN_ID = 31337
+ANVIL_SRC = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
+# The web interface: nginx on gamma (group web).
+WEB_HOST = "gamma"
+WEB_PORT = 8840
+# The whole suite takes about eleven minutes here (first run about six, second about four): CI
+# (`make integration`) runs the deployment, the second run and every proof; `make ssh-hosts` sets
+# this and adds the check run.
 FULL = os.environ.get("POA_SSH_HOSTS_FULL") == "1"
 # Where the roles put things on each host (their defaults; the inventory does not change them).
 DATA_DIR = "/var/lib/poa-consortium"
 VENV_PYTHON = "/opt/poa-consortium/venv/bin/python"
+NPM_CACHE = "/var/cache/poa-consortium/npm"
 # The container file system, without the kernel's views.
 GREP_EXCLUDES = ["--exclude-dir=proc", "--exclude-dir=sys", "--exclude-dir=dev"]
 
@@ -127,7 +142,7 @@ def hosts(host_image, tmp_path_factory):
     for name, spec in HOSTS.items():
         # A container of an interrupted earlier run holds the port: it is ours to remove.
         _docker("rm", "-f", container(name))
-        for port in (spec["ssh"], spec["rpc"]):
+        for port in (spec["ssh"], spec["rpc"], spec["health"], FOREIGN_PORT, WEB_PORT):
             if _port_open("127.0.0.1", port):
                 pytest.fail(f"127.0.0.1:{port} is already in use: this test needs it for host {name}")
     keys = tmp_path_factory.mktemp("ssh")
@@ -191,9 +206,15 @@ def write_inventory(work: Path, hosts, build: Path) -> Path:
             "node_rpc_port": spec["rpc"],
         }}} for name, spec in HOSTS.items()
     }
-    (inventory / "hosts.yml").write_text(yaml.safe_dump(
-        {"all": {"children": {"authorities": {"children": companies}, "retired_authorities": {"hosts": {}}}}},
-        sort_keys=False))
+    (inventory / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": {
+        "authorities": {"children": companies},
+        "retired_authorities": {"hosts": {}},
+        # One bridge validator per company, on its host; each health endpoint on its own port.
+        "bridge_validators": {"hosts": {name: {"bridge_validator_health_port": spec["health"]}
+                                        for name, spec in HOSTS.items()}},
+        "foreign_chain": {"hosts": {FOREIGN_HOST: {}}},
+        "web": {"hosts": {WEB_HOST: {}}},
+    }}}, sort_keys=False))
     (inventory / "group_vars" / "all.yml").write_text(yaml.safe_dump({
         "ansible_host": "127.0.0.1",
         "ansible_user": "deploy",
@@ -212,6 +233,15 @@ def write_inventory(work: Path, hosts, build: Path) -> Path:
         # A lighter scrypt cost than the default, for a test chain (inventories/local does the same).
         "authority_scrypt_n": 16384,
         "node_geth_binary_src": str(GETH_SRC),
+        # The bridge: anvil stands for the foreign chain, reached by every host at the same address.
+        "foreign_devchain_anvil_src": str(ANVIL_SRC),
+        "foreign_devchain_dir": "/var/lib/poa-consortium-foreign",
+        "foreign_devchain_port": FOREIGN_PORT,
+        "foreign_devchain_chain_id": FOREIGN_CHAIN_ID,
+        "bridge_foreign_rpc_url": f"http://127.0.0.1:{FOREIGN_PORT}",
+        "bridge_foreign_chain_id": FOREIGN_CHAIN_ID,
+        "bridge_required_signatures": 2,
+        "web_ui_port": WEB_PORT,
     }, sort_keys=False))
     (inventory / "group_vars" / "authorities.yml").write_text(
         "consortium_company: \"{{ group_names | select('match', '^company_') | first"
@@ -221,10 +251,11 @@ def write_inventory(work: Path, hosts, build: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def deployment(hosts, collections, tmp_path_factory):
-    """site.yml (without contracts, bridge, governance, web): first with -vvv, then again, then
+    """site.yml, every phase: first with -vvv, then again, then
     (full form only) in check mode."""
-    if not GETH_SRC.is_file():
-        pytest.skip(f"no geth at {GETH_SRC}: run scripts/setup.sh")
+    for binary in (GETH_SRC, ANVIL_SRC):
+        if not binary.is_file():
+            pytest.skip(f"no {binary.name} at {binary}: run scripts/setup.sh")
     work = tmp_path_factory.mktemp("user-work")
     assert ROOT not in work.parents
     build = work / "build"
@@ -234,7 +265,7 @@ def deployment(hosts, collections, tmp_path_factory):
         "stdout_callback = ansible.builtin.default\n\n[connection]\npipelining = True\n")
     env = dict(collections.env)
     env.update({"ANSIBLE_CONFIG": str(work / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"})
-    cmd = [str(VENV_BIN / "ansible-playbook"), "poa.consortium.site", "--skip-tags", SKIP_TAGS]
+    cmd = [str(VENV_BIN / "ansible-playbook"), "poa.consortium.site"]
     runs = []
     for extra in (["-vvv"], []) + ((["--check"],) if FULL else ()):
         t0 = time.monotonic()
@@ -334,20 +365,118 @@ def test_the_chain_runs_across_the_hosts(deployment):
     assert len({rpc(name, "eth_getBlockByNumber", [hex(head), False])["hash"] for name in HOSTS}) == 1
 
 
-def _secrets(name: str) -> dict[str, str]:
-    """The host's secrets, read in its own container: the authority's private key (decrypted from
-    its keystore with its password, by eth-account in the host's virtualenv), the password and the
-    node key. Kept in memory only; assertion messages never show them."""
+def test_poco_is_deployed_from_artifacts_fetched_on_the_deployer(deployment):
+    """The contracts phase ran on the deployer's host (alpha, the first authority by name) from the
+    pinned npm tarballs the poco role fetched into its cache there; no other host has that cache."""
+    assert deployment.runs[0].rc == 0, _report(deployment.runs[0].output)
+    contracts = deployment.manifest.get("contracts", {})
+    assert {"poco_hub", "rlc"} <= set(contracts), sorted(contracts)
+    for name in ("poco_hub", "rlc"):
+        code = rpc("gamma", "eth_getCode", [contracts[name]["address"], "latest"])
+        assert len(code) > 2, f"no code at {name} {contracts[name]['address']}"
+    pins = yaml.safe_load((ROOT / "roles" / "poco" / "vars" / "main.yml").read_text())["poco_npm_packages"]
+    for pin in pins.values():
+        tarball = f"{NPM_CACHE}/{Path(pin['path']).name}"
+        digest = _docker("exec", container("alpha"), "sha512sum", tarball)
+        assert digest.returncode == 0 and digest.stdout.split()[0] == pin["sha512"], digest.stdout + digest.stderr
+        unpacked = _docker("exec", container("alpha"), "test", "-f", f"{NPM_CACHE}/{pin['unpacked']}/.poa-unpacked")
+        assert unpacked.returncode == 0, f"{pin['name']} not unpacked in {NPM_CACHE} on alpha"
+    for name in HOSTS:
+        if name != "alpha":
+            assert _docker("exec", container(name), "test", "-e", NPM_CACHE).returncode == 1, name
+
+
+def _owner(contract: str, url: str) -> str:
+    """owner() of a contract (Ownable), read over JSON-RPC."""
+    answer = json_rpc(url, "eth_call", [{"to": contract, "data": "0x8da5cb5b"}, "latest"])
+    assert "error" not in answer, answer
+    return "0x" + answer["result"][-40:]
+
+
+def test_bridge_runs_between_the_chains(deployment):
+    """The bridge phase over SSH: anvil on alpha as the foreign chain (copied from the controller),
+    the contracts on both chains from the deployer's host, one validator per host, each healthy."""
+    assert deployment.runs[0].rc == 0, _report(deployment.runs[0].output)
+    bridge = deployment.manifest["bridge"]
+    foreign = f"http://127.0.0.1:{FOREIGN_PORT}"
+    assert bridge["foreign"]["chain_id"] == FOREIGN_CHAIN_ID and bridge["foreign"]["rpc_url"] == foreign
+    assert int(json_rpc(foreign, "eth_chainId")["result"], 16) == FOREIGN_CHAIN_ID
+    assert len(bridge["validators"]) == len(HOSTS)
+    assert rpc("beta", "eth_getCode", [bridge["home"]["bridge"]["address"], "latest"]) != "0x"
+    for side in ("bridge", "token"):
+        assert json_rpc(foreign, "eth_getCode", [bridge["foreign"][side]["address"], "latest"])["result"] != "0x", side
+    # anvil runs in alpha's container only.
+    for name in HOSTS:
+        top = _docker("exec", container(name), "ps", "-eo", "args").stdout
+        assert ("anvil-1.7.1/anvil" in top) == (name == FOREIGN_HOST), (name, top)
+    addresses = set()
+    for name, spec in HOSTS.items():
+        with urllib.request.urlopen(f"http://127.0.0.1:{spec['health']}/health", timeout=15) as answer:
+            health = json.loads(answer.read())
+        addresses.add(health["validator"].lower())
+    assert addresses == {v.lower() for v in bridge["validators"]}
+
+
+def test_the_safes_own_the_bridge(deployment):
+    """The governance phase over SSH: one owner key per company made on its host, a 2-of-3 Safe on
+    each chain, and the bridge contracts handed over to them."""
+    assert deployment.runs[0].rc == 0, _report(deployment.runs[0].output)
+    safe, bridge = deployment.manifest["safe"], deployment.manifest["bridge"]
+    assert sorted(o["company"] for o in safe["owners"]) == sorted(HOSTS) and safe["threshold"] == 2, safe
+    home, foreign = f"http://127.0.0.1:{HOSTS['beta']['rpc']}", f"http://127.0.0.1:{FOREIGN_PORT}"
+    assert rpc("beta", "eth_getCode", [safe["home"]["address"], "latest"]) != "0x"
+    assert json_rpc(foreign, "eth_getCode", [safe["foreign"]["address"], "latest"])["result"] != "0x"
+    assert _owner(bridge["home"]["bridge"]["address"], home).lower() == safe["home"]["address"].lower()
+    assert _owner(bridge["foreign"]["bridge"]["address"], foreign).lower() == safe["foreign"]["address"].lower()
+
+
+def test_the_web_interface_serves_the_consortium(deployment):
+    """The web phase over SSH: nginx on gamma serves the page, the public manifest and the chains."""
+    assert deployment.runs[0].rc == 0, _report(deployment.runs[0].output)
+    url = f"http://127.0.0.1:{WEB_PORT}/"
+    assert deployment.manifest["web"]["url"] == url
+    with urllib.request.urlopen(url, timeout=15) as answer:
+        assert answer.status == 200 and b"<html" in answer.read().lower()
+    with urllib.request.urlopen(url + "manifest.json", timeout=15) as answer:
+        public = json.loads(answer.read())
+    assert public["genesis_hash"] == deployment.manifest["genesis_hash"]
+    request = urllib.request.Request(url + "rpc/foreign", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId"}).encode())
+    with urllib.request.urlopen(request, timeout=15) as answer:
+        assert int(json.loads(answer.read())["result"], 16) == FOREIGN_CHAIN_ID
+    for name in HOSTS:
+        top = _docker("exec", container(name), "ps", "-eo", "args").stdout
+        assert ("nginx: master" in top) == (name == WEB_HOST), (name, top)
+
+
+# Each host's own keys, as the roles name them: the authority's, the bridge validator's and the
+# company's Safe owner's, each a V3 keystore with its password file.
+KEYS = {
+    "authority": (f"{DATA_DIR}/keystore/authority.json", f"{DATA_DIR}/secrets/authority.password"),
+    "validator": (f"{DATA_DIR}/bridge-validator/keystore/validator.json",
+                  f"{DATA_DIR}/bridge-validator/secrets/validator.password"),
+    "owner": (f"{DATA_DIR}/governance/owner.json", f"{DATA_DIR}/governance/owner.password"),
+}
+
+
+def _secrets(name: str) -> dict[str, dict[str, str]]:
+    """The host's secrets, read in its own container: each key's private key (decrypted from its
+    keystore with its password, by eth-account in the host's virtualenv) and password, and the node
+    key. Kept in memory only; assertion messages never show them."""
     script = (
         "import json, eth_account\n"
-        f"pw = open('{DATA_DIR}/secrets/authority.password').read()\n"
-        f"ks = json.load(open('{DATA_DIR}/keystore/authority.json'))\n"
-        "key = eth_account.Account.decrypt(ks, pw)\n"
-        "print(json.dumps({'address': eth_account.Account.from_key(key).address, 'key': key.hex().removeprefix('0x'),"
-        f" 'password': pw, 'nodekey': open('{DATA_DIR}/nodekey').read().strip()}}))\n"
+        f"keys = {json.dumps(KEYS)}\n"
+        "out = {}\n"
+        "for kind, (keystore, password_file) in keys.items():\n"
+        "    pw = open(password_file).read()\n"
+        "    key = eth_account.Account.decrypt(json.load(open(keystore)), pw)\n"
+        "    out[kind] = {'address': eth_account.Account.from_key(key).address,"
+        " 'key': key.hex().removeprefix('0x'), 'password': pw}\n"
+        f"out['nodekey'] = open('{DATA_DIR}/nodekey').read().strip()\n"
+        "print(json.dumps(out))\n"
     )
     out = _docker("exec", "-i", container(name), VENV_PYTHON, "-", stdin=script)
-    assert out.returncode == 0, f"cannot read {name}'s keystore in its container: {out.stderr[-1500:]}"
+    assert out.returncode == 0, f"cannot read {name}'s keystores in its container: {out.stderr[-1500:]}"
     return json.loads(out.stdout)
 
 
@@ -381,14 +510,23 @@ def _grep_dir(root: Path, patterns: list[str]) -> dict[str, set[str]]:
 def test_each_key_stays_on_its_own_host(deployment):
     assert deployment.runs[0].rc == 0, _report(deployment.runs[0].output)
     secrets = {name: _secrets(name) for name in HOSTS}
-    by_name = {n["name"]: n["address"].lower() for n in deployment.manifest["nodes"]}
+    manifest = deployment.manifest
+    by_name = {n["name"]: n["address"].lower() for n in manifest["nodes"]}
+    owners = {o["company"]: o["address"].lower() for o in manifest["safe"]["owners"]}
     for name, sec in secrets.items():
-        assert sec["address"].lower() == by_name[name], f"{name}: its keystore is not the manifest's authority"
-        assert len(sec["key"]) == 64 and len(sec["password"]) >= 16 and len(sec["nodekey"]) == 64
-    assert len({s["key"] for s in secrets.values()}) == len(HOSTS), "two hosts share a signing key"
+        assert sec["authority"]["address"].lower() == by_name[name], f"{name}: its keystore is not the manifest's authority"
+        assert sec["validator"]["address"] in manifest["bridge"]["validators"], f"{name}: its validator is not the bridge's"
+        assert sec["owner"]["address"].lower() == owners[name], f"{name}: its owner key is not the Safe's owner"
+        assert len(sec["nodekey"]) == 64
+        for kind in KEYS:
+            assert len(sec[kind]["key"]) == 64 and len(sec[kind]["password"]) >= 16, (name, kind)
+    assert len({s[kind]["key"] for s in secrets.values() for kind in KEYS}) == len(HOSTS) * len(KEYS), "a key is shared"
     # Hex in either case: a key written by another tool could be upper case.
-    patterns = {name: {"private key": [sec["key"], sec["key"].upper()], "password": [sec["password"]],
-                       "node key": [sec["nodekey"], sec["nodekey"].upper()]} for name, sec in secrets.items()}
+    patterns = {name: {"node key": [sec["nodekey"], sec["nodekey"].upper()]} for name, sec in secrets.items()}
+    for name, sec in secrets.items():
+        for kind in KEYS:
+            patterns[name][f"{kind} private key"] = [sec[kind]["key"], sec[kind]["key"].upper()]
+            patterns[name][f"{kind} password"] = [sec[kind]["password"]]
     everything = [p for kinds in patterns.values() for values in kinds.values() for p in values]
     on_host = {name: _grep_container(name, everything) for name in HOSTS}
     in_work = _grep_dir(deployment.work, everything)
@@ -396,11 +534,13 @@ def test_each_key_stays_on_its_own_host(deployment):
     assert "ESTABLISH SSH CONNECTION" in vvv  # the -vvv output really is verbose
     for name, kinds in patterns.items():
         where = {kind: set().union(*(on_host[name][p] for p in values)) for kind, values in kinds.items()}
-        # The search finds what is there: the host's own password and node key files.
-        assert f"{DATA_DIR}/secrets/authority.password" in where["password"], f"{name}: {where['password']}"
+        # The search finds what is there: the host's own password files and node key.
+        for kind, (_keystore, password_file) in KEYS.items():
+            assert password_file in where[f"{kind} password"], f"{name}: {where[f'{kind} password']}"
+            # The private keys are kept encrypted only, even on their own host.
+            assert not where[f"{kind} private key"], \
+                f"{name}'s {kind} private key is in plain text on its host: {where[f'{kind} private key']}"
         assert f"{DATA_DIR}/nodekey" in where["node key"], f"{name}: {where['node key']}"
-        # The private key is kept encrypted only, even on its own host.
-        assert not where["private key"], f"{name}'s private key is in plain text on its host: {where['private key']}"
         for kind, values in kinds.items():
             for other in HOSTS:
                 if other != name:
