@@ -72,13 +72,6 @@ options:
         module - the collection's C(contracts/artifacts/safe), copied there.
     type: path
     required: true
-  timeout:
-    description: Seconds to wait for the node and for each receipt.
-    type: int
-    default: 120
-requirements:
-  - web3 >= 7
-  - eth-account
 seealso:
   - module: poa.consortium.safe_transaction
   - module: poa.consortium.contract_deploy

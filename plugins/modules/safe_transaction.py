@@ -28,6 +28,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - poa.consortium.chain_signer
+  - poa.consortium.view_check
 attributes:
   check_mode:
     support: full
@@ -102,23 +103,6 @@ options:
       - Safe nonce of the transaction. Default with O(state=signed) is the Safe's current nonce; with
         O(state=executed) the nonce the O(signatures) were made for, else the Safe's current nonce.
     type: int
-  check:
-    description: View call on the target that tells whether the change is already made.
-    type: dict
-    suboptions:
-      function:
-        description: View function name or signature.
-        type: str
-        required: true
-      args:
-        description: Its arguments.
-        type: list
-        elements: raw
-        default: []
-      expect:
-        description: The value the view returns once the change is made.
-        type: raw
-        required: true
   label:
     description: Name of the company (or host) that signs, returned with the signature and used in messages.
     type: str
@@ -129,13 +113,7 @@ options:
     type: list
     elements: raw
     default: []
-  timeout:
-    description: Seconds to wait for the node and for the receipt.
-    type: int
-    default: 120
 requirements:
-  - web3 >= 7
-  - eth-account
   - eth-keys
 seealso:
   - module: poa.consortium.safe_deploy
