@@ -93,9 +93,14 @@ stage_integration() {
   python -m pytest -q tests/integration
 }
 
-# The Docker path for real: molecule's docker scenario (engine, local image, 3 containers).
+# Molecule: the docker scenario (the node role's Docker path: engine, local image, 3 containers),
+# then one scenario per role that stands on its own (authority, chain_spec), each on
+# containers of the local host image reached over SSH (molecule/shared: create, destroy).
 stage_molecule() {
-  (cd "$root" && molecule test -s docker)
+  local scenario
+  for scenario in docker authority chain_spec; do
+    (cd "$root" && molecule test -s "$scenario")
+  done
 }
 
 stages=("$@")
