@@ -250,7 +250,7 @@ GOVERNANCE_HOSTS = {'a1': 'alpha', 'a2': 'alpha', 'b1': 'beta', 'g1': 'gamma'}
 
 
 def test_governance_playbook_makes_one_owner_key_per_company_and_a_majority_safe(chain, tmp_path):
-    """playbooks/governance.yml on four authorities of three companies: an owner key on the first
+    """playbooks/governance.yml (after authorities.yml) on four authorities of three companies: an owner key on the first
     host of each company only, a 2-of-3 Safe deployed from the deployer's host, `safe` in the
     manifest; a re-run changes nothing."""
     deployer = Account.create()
@@ -267,8 +267,9 @@ def test_governance_playbook_makes_one_owner_key_per_company_and_a_majority_safe
         'children': {'authorities': {'hosts': hosts}}}}))
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'),
                ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.ansible' / 'collections'), ANSIBLE_NOCOLOR='1')
+    # The governance phase reads the identities that the authorities phase made, as site.yml runs them.
     cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-v', '-i', str(tmp_path / 'inventory.yml'),
-           str(ROOT / 'playbooks' / 'governance.yml')]
+           str(ROOT / 'playbooks' / 'authorities.yml'), str(ROOT / 'playbooks' / 'governance.yml')]
 
     def play():
         return PlaybookRun(subprocess.run(cmd, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=600,
