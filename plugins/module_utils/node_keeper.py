@@ -231,10 +231,22 @@ class Keeper:
             # A majority that has not changed for a while: the missing peers are down, not being
             # dialed or reconnected.
             start = now - max(self.started, self.peers_since) >= SEAL_GRACE and len(connected) >= self.quorum_peers
-        if start:
+        # geth unlocks the signer's keystore (--unlock) a moment after it opens its IPC socket: a
+        # miner_start before that fails its first sealing attempt and, on a chain with no peer or
+        # transaction to bring new work, never tries again.
+        if start and self.signer_unlocked():
             self.rpc('miner_start')
             self.sealing = True
             self.log('sealing from now on, with %d of %d peers', len(connected), len(self.peers))
+
+    def signer_unlocked(self):
+        """Whether geth holds the signer's key unlocked: it signs a probe message only then (geth
+        1.13 serves no personal namespace to ask). Any other refusal cannot tell: true."""
+        try:
+            self.rpc('eth_sign', [self.rpc('eth_coinbase'), '0x00'])
+        except RuntimeError as exc:
+            return 'authentication needed' not in str(exc)
+        return True
 
     def keep_in_sync(self, now, head, connected):
         """With every peer there: new handshakes, once after a start, again every sync cycle while

@@ -24,9 +24,10 @@ LOW, MID, HIGH, TOP = ("1" * 128, "5" * 128, "a" * 128, "f" * 128)
 class FakeGeth:
     """Answers the keeper's calls as geth would; records what it was asked to do."""
 
-    def __init__(self, node_id: str, mining: bool = False, in_turn: bool = True):
+    def __init__(self, node_id: str, mining: bool = False, in_turn: bool = True, unlocked: bool = True):
         self.node_id = node_id
         self.mining = mining
+        self.unlocked = unlocked
         self.head = 0
         # Clique's signers; this node is the in-turn signer of block 1 (1 mod 2) or not.
         self.signers = ["0x" + "0a" * 20, "0x" + "0b" * 20]
@@ -61,6 +62,10 @@ class FakeGeth:
             return list(reversed(self.signers))
         if method == "eth_coinbase":
             return self.coinbase
+        if method == "eth_sign":
+            if not self.unlocked:
+                raise RuntimeError("eth_sign: authentication needed: password or unlock")
+            return "0x" + "11" * 65
         if method == "miner_start":
             self.mining = True
             return None
@@ -121,6 +126,19 @@ def test_sealing_waits_for_every_peer_then_starts_once():
     geth.connected.add(TOP)
     keeper.step(2.0)
     keeper.step(3.0)
+    assert geth.calls.count("miner_start") == 1 and geth.mining
+
+
+def test_sealing_waits_until_geth_has_unlocked_the_signer():
+    """A lone node (no peer, no transaction) that starts sealing before geth unlocked its key
+    fails that first attempt and is never asked to seal again."""
+    geth = FakeGeth(LOW, unlocked=False)
+    keeper, _peers = keeper_for(geth, [], open_ports=set())
+    keeper.step(1.0)
+    keeper.step(2.0)
+    assert "miner_start" not in geth.calls and not keeper.sealing
+    geth.unlocked = True
+    keeper.step(2.5)
     assert geth.calls.count("miner_start") == 1 and geth.mining
 
 
