@@ -202,11 +202,13 @@ class PocoPlan:
             art = self.art.get(name)
             handles.append(self.deployer.start(self.key(name), art, args_fn() if args_fn else [],
                                                libs_fn() if libs_fn else None))
+        # A short reorg can put our last transactions back in the pool, where "latest" lacks their
+        # effect (or the code of a contract just deployed) until they are mined again: wait for
+        # them before any look at the chain, and again before sending.
+        self.signer.settle()
         items = transact() if callable(transact) else (transact or [])
         todo = [item for item in items if not item[5]()]
         if todo:
-            # A short reorg can put our last transactions back in the pool, where "latest" lacks
-            # their effect until they are mined again: wait for them, then look again.
             self.signer.settle()
             todo = [item for item in todo if not item[5]()]
         if self.check_mode:

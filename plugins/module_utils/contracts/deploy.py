@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.poa.consortium.plugins.module_utils.contracts.abi import encode_arguments
 from ansible_collections.poa.consortium.plugins.module_utils.contracts.artifacts import link_bytecode
 from ansible_collections.poa.consortium.plugins.module_utils.contracts.errors import ContractError
-from ansible_collections.poa.consortium.plugins.module_utils.rpc import RevertError, create_address
+from ansible_collections.poa.consortium.plugins.module_utils.rpc import RevertError, RpcError, create_address
 
 try:
     from eth_utils import keccak, to_checksum_address
@@ -141,17 +143,32 @@ class Deployer:
             if self.check_mode:
                 results[h['name']] = {'address': h['address'], 'tx_hash': None, 'block': None, 'code_hash': None}
                 continue
-            receipt = self.signer.wait(h['tx_hash'], abi=h['abi'], confirmations=confirmations)
-            record = record_from_receipt(self.w3, receipt, h['tx_hash'])
+            record = self.deployed(h['tx_hash'], h['abi'], confirmations)
             self.manifest.set(h['name'], record)
             results[h['name']] = record
         if handles and not self.check_mode:
             self.manifest.save()
         return results
 
+    def deployed(self, tx_hash, abi=None, confirmations=None, sleep=time.sleep):
+        """The record of a deployment once its receipt is in and its code is at the head. A receipt
+        can be undone by a fork choice right after it is read (on Clique, an in-turn block replaces
+        an out-of-turn one at the same height): the transaction goes back to the pool, and until it
+        is mined again the contract has no code. So wait for it again rather than record it."""
+        deadline = time.monotonic() + self.signer.timeout
+        while True:
+            receipt = self.signer.wait(tx_hash, abi=abi, confirmations=confirmations)
+            record = record_from_receipt(self.w3, receipt, tx_hash)
+            if record['code_hash']:
+                return record
+            if time.monotonic() > deadline:
+                raise RpcError('transaction %s was mined in block %d, but %s has no code at the head: its block '
+                               'was replaced and the transaction is not mined again yet. Re-run later.' % (
+                                   tx_hash, record['block'], record['address']))
+            sleep(self.signer.poll_interval)
+
     def wait_pending(self, name, record, confirmations=None):
-        receipt = self.signer.wait(record['tx_hash'], confirmations=confirmations)
-        rec = record_from_receipt(self.w3, receipt, record['tx_hash'])
+        rec = self.deployed(record['tx_hash'], confirmations=confirmations)
         self.manifest.set(name, rec)
         self.manifest.save()
         self.changed = True

@@ -411,6 +411,36 @@ def test_confirmations_wait_for_more_blocks(w3, signer, manifest_path):
         signer.wait(handle['tx_hash'], confirmations=10, sleep=lambda seconds: None)
 
 
+def test_a_deployment_whose_block_was_replaced_is_waited_for_again(w3, signer, manifest_path):
+    """The receipt is read, then a fork choice takes the block away: no code at the head until the
+    transaction is mined again. The record is made only once the code is there."""
+    art = c.load_artifact(fixture('hardhat', 'Greeter.json'))
+    dep = c.Deployer(w3, signer, c.Manifest(manifest_path))
+    handle = dep.send([dep.start('G', art, ['x'])])[0]
+    real_get_code = w3.eth.get_code
+    reads = []
+
+    def get_code(address, *args):
+        reads.append(address)
+        return b'' if len(reads) <= 2 else real_get_code(address, *args)
+    w3.eth.get_code = get_code
+    slept = []
+    try:
+        record = dep.deployed(handle['tx_hash'], sleep=slept.append)
+    finally:
+        w3.eth.get_code = real_get_code
+    assert len(reads) == 3 and len(slept) == 2
+    assert record['address'] == handle['address'] and record['code_hash'] == c.code_hash(w3, handle['address'])
+
+    w3.eth.get_code = lambda address, *args: b''
+    signer.timeout = 0
+    try:
+        with pytest.raises(rpc.RpcError, match='has no code at the head.*Re-run later'):
+            dep.deployed(handle['tx_hash'], sleep=lambda seconds: None)
+    finally:
+        w3.eth.get_code = real_get_code
+
+
 # -- transactions -----------------------------------------------------------------------------------
 def test_transaction_with_check(w3, signer, manifest_path):
     deploy_all(w3, signer, manifest_path)
