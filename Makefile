@@ -42,7 +42,8 @@ molecule: setup
 	bash scripts/test.sh molecule
 
 # The collection from its tarball, deployed over SSH to three local Debian containers
-# (docs/ssh-hosts.md). `integration` runs it without its check run; this is the full form.
+# (docs/ssh-hosts.md). `integration` runs its smaller form (no bridge, no web interface, no
+# check run); this is the full form.
 # Needs root (dockerd); prints its durations.
 ssh-hosts: setup
 	POA_SSH_HOSTS_FULL=1 python -m pytest -m integration -s -p no:cacheprovider tests/integration/test_ssh_hosts.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, or one stage: units | compat | sanity | lint | integration | molecule.
-# Exits non-zero as soon as a stage fails; prints a one-line summary per stage.
+# The test suite (stages units, compat, sanity, lint, integration), or the stages named:
+# units | compat | sanity | lint | integration | molecule (docs/molecule.md; not in the default).
+# Exits non-zero as soon as a stage fails; prints a one-line summary per stage, with its seconds.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -89,24 +90,49 @@ stage_lint() {
   ansible-lint --offline --profile production
 }
 
+# Two streams at once, each in its own temp dir: the tests on inventories/local (its plays, then
+# the whole local consortium: one bring-up, then mostly waiting for blocks) and the others (anvil
+# chains, containers, their own inventories). They share no port and no file. Each stream's
+# output is printed when it ends.
 stage_integration() {
-  python -m pytest -q tests/integration
+  local work rc=0 name
+  work="$(mktemp -d "${TMPDIR:-/tmp}/poa-integration.XXXXXX")"
+  declare -A pid
+  for name in local others; do
+    local select="local_inventory"
+    [ "$name" = local ] || select="not local_inventory"
+    python -m pytest -q -p no:cacheprovider --durations=15 --basetemp="$work/$name" -m "$select" \
+      tests/integration >"$work/$name.log" 2>&1 &
+    pid[$name]=$!
+  done
+  for name in others local; do
+    if wait "${pid[$name]}"; then
+      echo "--- integration, $name: passed"
+    else
+      rc=1; echo "--- integration, $name: FAILED"
+    fi
+    cat "$work/$name.log"
+  done
+  rm -rf "$work"
+  return "$rc"
 }
 
-# Molecule: the docker scenario (the node role's Docker path: engine, local image, 3 containers),
-# then one scenario per role that stands on its own (authority, chain_spec), each on
-# containers of the local host image reached over SSH (molecule/shared: create, destroy).
+# Molecule (not a default stage: docs/molecule.md): the docker scenario (the node role's Docker
+# path: engine, local image, 3 containers), then one scenario per role that stands on its own
+# (authority, chain_spec, node), each on containers of the local host image reached over SSH
+# (molecule/shared: create, destroy).
 stage_molecule() {
   local scenario
-  for scenario in docker authority chain_spec; do
+  for scenario in docker authority chain_spec node; do
     (cd "$root" && molecule test -s "$scenario")
   done
 }
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(units compat sanity lint integration molecule)
+[ ${#stages[@]} -gt 0 ] || stages=(units compat sanity lint integration)
 for s in "${stages[@]}"; do
   echo "=== stage: $s"
+  t0=$SECONDS
   "stage_$s"
-  echo "=== stage $s: passed"
+  echo "=== stage $s: passed ($((SECONDS - t0)) s)"
 done
