@@ -22,7 +22,7 @@ stage_units() {
 # Runs the unit suite, then authorities.yml + chain.yml against inventories/local in a temp build
 # dir (no node is started), then the same again, which must change nothing.
 stage_compat() {
-  ensure_venv "$root/.venv-core219" 3.11 POA_PYTHON311 requirements-core219.lock
+  ensure_venv "$root/.venv-core219" 3.11 POA_PYTHON311 requirements-core219.lock || return 1
   local venv="$root/.venv-core219" py="$root/.venv-core219/bin/python"
   [ -e "$ANSIBLE_COLLECTIONS_PATH/ansible_collections/poa/consortium/galaxy.yml" ] \
     || { echo "error: poa.consortium is not linked under .ansible/collections: run scripts/setup.sh" >&2; return 1; }
@@ -31,7 +31,7 @@ import sys, ansible.release
 print(f"compat: Python {sys.version.split()[0]}, ansible-core {ansible.release.__version__}")
 PY
   # The unit suite, on this venv's python (its ansible-playbook for the template tests too).
-  PATH="$venv/bin:$PATH" "$py" -m pytest -q -p no:cacheprovider tests/unit
+  PATH="$venv/bin:$PATH" "$py" -m pytest -q -p no:cacheprovider tests/unit || return 1
 
   # A real run of the first two phases, then a second run that must report changed=0.
   local work rc=0 t0
@@ -124,15 +124,40 @@ stage_integration() {
 stage_molecule() {
   local scenario
   for scenario in docker authority chain_spec node; do
-    (cd "$root" && molecule test -s "$scenario")
+    (cd "$root" && molecule test -s "$scenario") || return 1
   done
 }
 
-stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(units compat sanity lint integration)
-for s in "${stages[@]}"; do
-  echo "=== stage: $s"
-  t0=$SECONDS
-  "stage_$s"
-  echo "=== stage $s: passed ($((SECONDS - t0)) s)"
-done
+run_stages() {
+  local s t0
+  for s in "$@"; do
+    echo "=== stage: $s"
+    t0=$SECONDS
+    # Checked here: set -e does not reach into a function called as `run_stages ... || ...`.
+    "stage_$s" || { echo "=== stage $s: FAILED ($((SECONDS - t0)) s)"; return 1; }
+    echo "=== stage $s: passed ($((SECONDS - t0)) s)"
+  done
+}
+
+# The whole suite: units and compat first (compat plays on inventories/local, which the
+# integration stage then uses); sanity and lint, which only read the files, run meanwhile with
+# integration, their output printed once integration has ended.
+run_all() {
+  local static_log static_pid rc=0 static_rc=0
+  run_stages units compat
+  static_log="$(mktemp "${TMPDIR:-/tmp}/poa-static.XXXXXX")"
+  (run_stages sanity lint) >"$static_log" 2>&1 &
+  static_pid=$!
+  run_stages integration || rc=$?
+  wait "$static_pid" || static_rc=$?
+  cat "$static_log"
+  rm -f "$static_log"
+  [ "$static_rc" -eq 0 ] || echo "=== sanity or lint failed (above)" >&2
+  [ "$rc" -eq 0 ] && [ "$static_rc" -eq 0 ]
+}
+
+if [ $# -gt 0 ]; then
+  run_stages "$@"
+else
+  run_all
+fi
