@@ -90,22 +90,22 @@ stage_lint() {
   ansible-lint --offline --profile production
 }
 
-# Two streams at once, each in its own temp dir: the tests on inventories/local (its plays, then
-# the whole local consortium: one bring-up, then mostly waiting for blocks) and the others (anvil
-# chains, containers, their own inventories). They share no port and no file. Each stream's
-# output is printed when it ends.
+# Two streams at once, each in its own temp dir: the tests on the whole local consortium (one
+# bring-up, then mostly waiting for blocks) and the others (anvil chains, containers, plays with
+# their own build dirs). They share no port and no file. Each stream's output is printed when it
+# ends.
 stage_integration() {
   local work rc=0 name
   work="$(mktemp -d "${TMPDIR:-/tmp}/poa-integration.XXXXXX")"
   declare -A pid
-  for name in local others; do
-    local select="local_inventory"
-    [ "$name" = local ] || select="not local_inventory"
+  for name in consortium others; do
+    local select="consortium"
+    [ "$name" = consortium ] || select="not consortium"
     python -m pytest -q -p no:cacheprovider --durations=15 --basetemp="$work/$name" -m "$select" \
       tests/integration >"$work/$name.log" 2>&1 &
     pid[$name]=$!
   done
-  for name in others local; do
+  for name in others consortium; do
     if wait "${pid[$name]}"; then
       echo "--- integration, $name: passed"
     else

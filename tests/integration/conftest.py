@@ -150,11 +150,6 @@ def run_playbook(playbook: str, build_dir: Path | None, *args: str, env: dict | 
 DESTRUCTIVE_MODULES = ("test_nodes.py",)
 
 
-# Modules whose plays run on inventories/local without the shared consortium: its hosts' ports
-# must be free of any other chain, so they run before the bring-up, in the same pytest run.
-LOCAL_INVENTORY_MODULES = ("test_authority.py", "test_chain.py")
-
-
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items):
     def order(item):
@@ -162,10 +157,10 @@ def pytest_collection_modifyitems(items):
             return 0
         return 2 if item.path.name in DESTRUCTIVE_MODULES else 1
     for item in items:
-        if order(item) or item.path.name in LOCAL_INVENTORY_MODULES:
-            # `-m local_inventory` and `-m "not local_inventory"` split the suite into two runs
-            # that can go at once (scripts/test.sh).
-            item.add_marker(pytest.mark.local_inventory)
+        if order(item):
+            # `-m consortium` and `-m "not consortium"` split the suite into two runs that can go
+            # at once (scripts/test.sh); the others leave the consortium's ports alone.
+            item.add_marker(pytest.mark.consortium)
     items.sort(key=order)  # stable: the file order stays within each group
 
 

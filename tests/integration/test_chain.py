@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import LOCAL_INVENTORY, run_playbook
+from conftest import LOCAL_INVENTORY, free_ports, run_playbook
 
 from ansible_collections.poa.consortium.plugins.module_utils import genesis
 
@@ -93,8 +93,11 @@ def test_a_recorded_chain_keeps_its_genesis_until_a_new_chain_is_asked_for(chain
     refused = run_playbook("chain.yml", build, "-e", "chain_spec_step_duration=3")
     assert refused.rc != 0 and "Changed: step duration." in refused.output
     assert (build / "chain" / "genesis.json").read_bytes() == spec
-    # No node runs this chain yet: a new chain on purpose is rendered and recorded.
-    fresh = run_playbook("chain.yml", build, "-e", "chain_spec_step_duration=3", "-e", "chain_spec_new_chain=true")
+    # No node runs this chain yet: a new chain on purpose is rendered and recorded. (The check
+    # looks for a node on each host's JSON-RPC port; the local consortium of the other tests may
+    # be up on the inventory's ports, so this run names one that no node serves.)
+    fresh = run_playbook("chain.yml", build, "-e", "chain_spec_step_duration=3", "-e", "chain_spec_new_chain=true",
+                         "-e", "node_rpc_port=%d" % free_ports(range(18900, 18950), 1)[0])
     assert fresh.rc == 0, fresh.report(3000)
     assert json.loads((build / "chain" / "genesis.json").read_text())["config"]["clique"]["period"] == 3
 
