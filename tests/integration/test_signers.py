@@ -16,6 +16,7 @@ from ansible_collections.poa.consortium.plugins.module_utils import status
 
 DELTA = {"ansible_host": "127.0.1.6", "node_p2p_port": 30316, "node_rpc_port": 8516}
 DELTA_RPC = "http://127.0.0.1:8516"
+UNRELATED = ("--skip-tags", "contracts,bridge,web")
 
 
 def inventory(tmp_path: Path, group: str) -> Path:
@@ -101,7 +102,9 @@ def test_an_authority_is_added_then_retired_on_the_live_chain(live, tmp_path):
     assert "a run with --limit never votes" in flat and "delta-1 is retired in the inventory but still signs" in flat
     assert signers(alpha) == six
 
-    run = run_playbook("site.yml", build, "-i", str(retired_inventory))
+    # The retirement and the re-run after it leave out the phases that do not follow the
+    # authorities (PoCo, the bridge, the web interface): the addition above ran every phase.
+    run = run_playbook("site.yml", build, "-i", str(retired_inventory), *UNRELATED)
     assert run.rc == 0, run.report(4000)
     retired = json.loads((build / "manifest.json").read_text())
     assert [n["name"] for n in retired["retired"]] == ["delta-1"]
@@ -112,5 +115,5 @@ def test_an_authority_is_added_then_retired_on_the_live_chain(live, tmp_path):
     # the five go on sealing without it
     head = int(json_rpc(alpha, "eth_blockNumber")["result"], 16)
     wait_for(lambda: int(json_rpc(alpha, "eth_blockNumber")["result"], 16) >= head + 5, 60, "five more blocks")
-    again = run_playbook("site.yml", build, "-i", str(retired_inventory))
+    again = run_playbook("site.yml", build, "-i", str(retired_inventory), *UNRELATED)
     assert again.rc == 0 and again.changed_total() == 0, again.report(4000)
