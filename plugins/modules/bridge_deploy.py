@@ -165,7 +165,7 @@ deployer:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.poa.consortium.plugins.module_utils.bridge.deploy import Side, deploy_bridge, load_artifacts
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Journal
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import Signer, connect, load_keystore_account, run_module
 
 
@@ -199,7 +199,7 @@ def _side(module, name, account):
     rpc_url = p[name + '_rpc_url']
     w3 = connect(rpc_url, p[name + '_chain_id'], timeout=p['timeout'])
     signer = Signer(w3, account, timeout=p['timeout'])
-    return Side(name, w3, signer, Manifest(p[name + '_journal']), rpc_url, check_mode=module.check_mode)
+    return Side(name, w3, signer, Journal(p[name + '_journal']), rpc_url, check_mode=module.check_mode)
 
 
 def run(module):

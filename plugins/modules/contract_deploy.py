@@ -152,7 +152,7 @@ deployer:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Deployer, Manifest, load_artifact, resolve_address
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Deployer, Journal, load_artifact, resolve_address
 from ansible_collections.poa.consortium.plugins.module_utils.fileio import file_diff
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
@@ -176,7 +176,7 @@ def run(module):
     p = module.params
     artifact = load_artifact(p['artifact'], p['contract'])
     w3, signer = signer_from_params(p)
-    manifest = Manifest(p['manifest'])
+    manifest = Journal(p['manifest'])
     before = dict(manifest.get(p['name']) or {})
     libraries = {k: resolve_address(manifest, v) for k, v in (p['libraries'] or {}).items()}
     deployer = Deployer(w3, signer, manifest, on_mismatch=p['on_mismatch'], check_mode=module.check_mode)

@@ -119,7 +119,7 @@ after:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest, check_argument_spec, ensure_transaction, load_artifact, resolve_address
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Journal, check_argument_spec, ensure_transaction, load_artifact, resolve_address
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
 
@@ -143,7 +143,7 @@ def run(module):
     p = module.params
     abi = p['abi'] if p['abi'] is not None else load_artifact(p['artifact'], p['contract']).abi
     w3, signer = signer_from_params(p)
-    manifest = Manifest(p['manifest']) if p['manifest'] else None
+    manifest = Journal(p['manifest']) if p['manifest'] else None
     address = resolve_address(manifest, p['address'])
     result = ensure_transaction(w3, signer, address, abi, p['function'], p['args'], value=p['value'], check=p['check'],
                                 check_mode=module.check_mode, gas=p['gas'], confirmations=p['confirmations'])

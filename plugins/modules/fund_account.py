@@ -117,7 +117,7 @@ accounts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest, ensure_funded, parse_amount, resolve_address
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Journal, ensure_funded, parse_amount, resolve_address
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
 
@@ -143,7 +143,7 @@ def run(module):
     w3, signer = signer_from_params(p)
     token = None
     if p['token']:
-        token = resolve_address(Manifest(p['manifest']) if p['manifest'] else None, p['token'])
+        token = resolve_address(Journal(p['manifest']) if p['manifest'] else None, p['token'])
     changed, results = ensure_funded(w3, signer, accounts, token=token, check_mode=module.check_mode,
                                      confirmations=p['confirmations'])
     return dict(changed=changed, funder=signer.address, accounts=results)

@@ -171,7 +171,7 @@ would_do:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest, resolve_address
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Journal, resolve_address
 from ansible_collections.poa.consortium.plugins.module_utils.poco import deploy_poco
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
@@ -201,7 +201,7 @@ def argument_spec():
 def run(module):
     p = module.params
     w3, signer = signer_from_params(p)
-    manifest = Manifest(p['manifest'])
+    manifest = Journal(p['manifest'])
     token = resolve_address(manifest, p['token']) if p['token'] else None
     owner = resolve_address(manifest, p['owner']) if p['owner'] else None
     if p['mode'] == 'token' and not token and not p['rlc_artifact']:

@@ -136,7 +136,7 @@ state:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Journal
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 from ansible_collections.poa.consortium.plugins.module_utils.safe import ensure_safe, load_safe_artifacts
 
@@ -159,7 +159,7 @@ def run(module):
     p = module.params
     artifacts = load_safe_artifacts(p['artifacts_dir'])
     w3, signer = signer_from_params(p)
-    result = ensure_safe(w3, signer, Manifest(p['manifest']), artifacts, p['owners'], p['threshold'], name=p['name'],
+    result = ensure_safe(w3, signer, Journal(p['manifest']), artifacts, p['owners'], p['threshold'], name=p['name'],
                          salt_nonce=p['salt_nonce'], check_mode=module.check_mode, confirmations=p['confirmations'],
                          on_mismatch=p['on_mismatch'])
     if result['differs']:

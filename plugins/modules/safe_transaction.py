@@ -246,7 +246,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.poa.consortium.plugins.module_utils import safe
 from ansible_collections.poa.consortium.plugins.module_utils.contracts import (
-    Manifest, _plain, call_view, check_argument_spec, encode_call, load_artifact, resolve_address, values_equal,
+    Journal, _plain, call_view, check_argument_spec, encode_call, load_artifact, resolve_address, values_equal,
 )
 from ansible_collections.poa.consortium.plugins.module_utils.rpc import common_argument_spec, run_module, signer_from_params
 
@@ -280,7 +280,7 @@ def run(module):
     if (p['function'] or p['check']) and abi is None:
         raise safe.SafeError('function and check need the target\'s ABI: give abi or artifact')
     w3, signer = signer_from_params(p)
-    manifest = Manifest(p['manifest']) if p['manifest'] else None
+    manifest = Journal(p['manifest']) if p['manifest'] else None
     address = resolve_address(manifest, p['safe'])
     target = resolve_address(manifest, p['to'])
     data = encode_call(abi, p['function'], p['args'])[1] if p['function'] else (p['data'] or '0x')

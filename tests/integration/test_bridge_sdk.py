@@ -37,7 +37,7 @@ from conftest import free_ports
 from ansible_collections.poa.consortium.plugins.module_utils import rpc
 from ansible_collections.poa.consortium.plugins.module_utils.bridge import abi as bridge_abi
 from ansible_collections.poa.consortium.plugins.module_utils.bridge.deploy import Side, deploy_bridge, load_artifacts
-from ansible_collections.poa.consortium.plugins.module_utils.contracts import Manifest
+from ansible_collections.poa.consortium.plugins.module_utils.contracts import Journal
 
 pytestmark = pytest.mark.integration
 
@@ -345,8 +345,8 @@ def native(live, tmp_path_factory):
     for account in accounts:
         live.send(live.home_signer, account.address, value=5 * 10 ** 18)
         live.give_foreign_gas(account.address)
-    home = Side('home', live.home, live.home_signer, Manifest(str(work / 'home-journal.json')), live.home_url)
-    foreign = Side('foreign', live.foreign, live.foreign_signer, Manifest(str(work / 'foreign-journal.json')),
+    home = Side('home', live.home, live.home_signer, Journal(str(work / 'home-journal.json')), live.home_url)
+    foreign = Side('foreign', live.foreign, live.foreign_signer, Journal(str(work / 'foreign-journal.json')),
                    live.foreign_url)
     settings = {
         'mode': 'erc_to_native', 'validators': [a.address for a in accounts], 'required_signatures': 2, 'owner': None,

@@ -218,13 +218,13 @@ def test_poco_native_mode_on_the_consortium(consortium, tmp_path):
     node = consortium.manifest["nodes"][2]
     w3, signer = deployer_on(consortium, node)
     npm = ROOT / "node_modules" / "@iexec" / "poco"
-    manifest = contracts.Manifest(str(tmp_path / "native.json"))
+    manifest = contracts.Journal(str(tmp_path / "native.json"))
     result = poco.deploy_poco(w3, signer, manifest, str(npm), mode="native")
     assert result["changed"] and result["token"] is None and "rlc" not in result["contracts"]
     hub = result["hub"]
     assert bytes(w3.eth.get_code(hub)) and hub != consortium.manifest["contracts"]["poco_hub"]["address"]
     nonce = w3.eth.get_transaction_count(signer.account.address)
-    again = poco.deploy_poco(w3, rpc.Signer(w3, signer.account), contracts.Manifest(str(tmp_path / "native.json")),
+    again = poco.deploy_poco(w3, rpc.Signer(w3, signer.account), contracts.Journal(str(tmp_path / "native.json")),
                              str(npm), mode="native")
     assert not again["changed"] and w3.eth.get_transaction_count(signer.account.address) == nonce, \
         {key: again[key] for key in ("levels", "transactions", "contracts")}

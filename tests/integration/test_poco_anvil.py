@@ -160,7 +160,7 @@ from ansible_collections.poa.consortium.plugins.module_utils import contracts as
 url, chain_id, keystore, pw, manifest, poco_dir, rlc = sys.argv[1:]
 w3 = rpc.connect(url, int(chain_id))
 signer = rpc.Signer(w3, rpc.load_keystore_account(keystore, pw))
-poco.deploy_poco(w3, signer, c.Manifest(manifest), poco_dir, rlc, mode='token')
+poco.deploy_poco(w3, signer, c.Journal(manifest), poco_dir, rlc, mode='token')
 '''
 
 
@@ -183,7 +183,7 @@ def test_kill_midway_then_rerun_completes_without_duplicates(deployer, kill_at):
     assert kill_at <= partial < FULL_TOKEN_TXS, 'the kill came too late to test anything (nonce %d)' % partial
 
     signer = rpc.Signer(d['w3'], rpc.load_keystore_account(d['keystore'], d['password_file']))
-    result = poco.deploy_poco(d['w3'], signer, c.Manifest(d['manifest']), POCO_DIR, RLC, mode='token')
+    result = poco.deploy_poco(d['w3'], signer, c.Journal(d['manifest']), POCO_DIR, RLC, mode='token')
     assert result['changed']
     assert nonce(d) == FULL_TOKEN_TXS  # every step exactly once over the two runs
     creations = 0
@@ -192,7 +192,7 @@ def test_kill_midway_then_rerun_completes_without_duplicates(deployer, kill_at):
             creations += tx['to'] is None
     assert creations == FULL_TOKEN_CONTRACTS
     assert hub_views(d['w3'], result['hub'])['categories'] == 5
-    again = poco.deploy_poco(d['w3'], rpc.Signer(d['w3'], signer.account), c.Manifest(d['manifest']), POCO_DIR, RLC, mode='token')
+    again = poco.deploy_poco(d['w3'], rpc.Signer(d['w3'], signer.account), c.Journal(d['manifest']), POCO_DIR, RLC, mode='token')
     assert not again['changed'] and again['transactions'] == 0 and nonce(d) == FULL_TOKEN_TXS
 
 
@@ -200,7 +200,7 @@ def test_native_mode_and_owner_handover(deployer):
     d = deployer
     owner = Account.create().address
     signer = rpc.Signer(d['w3'], rpc.load_keystore_account(d['keystore'], d['password_file']))
-    result = poco.deploy_poco(d['w3'], signer, c.Manifest(d['manifest']), POCO_DIR, mode='native', owner=owner,
+    result = poco.deploy_poco(d['w3'], signer, c.Journal(d['manifest']), POCO_DIR, mode='native', owner=owner,
                               categories=[{'name': 'ONLY', 'description': 'one', 'workClockTimeRef': 60}])
     assert result['token'] is None and 'rlc' not in result['contracts']
     views = hub_views(d['w3'], result['hub'])
@@ -213,7 +213,7 @@ def test_native_mode_and_owner_handover(deployer):
     escrow = poco.PocoArtifacts(POCO_DIR).get('IexecEscrowNativeFacet')
     assert '0x00000000' in poco.selectors_of(escrow.abi)
     before = nonce(d)
-    again = poco.deploy_poco(d['w3'], rpc.Signer(d['w3'], signer.account), c.Manifest(d['manifest']), POCO_DIR, mode='native',
+    again = poco.deploy_poco(d['w3'], rpc.Signer(d['w3'], signer.account), c.Journal(d['manifest']), POCO_DIR, mode='native',
                              owner=owner, categories=[{'name': 'ONLY', 'description': 'one', 'workClockTimeRef': 60}])
     assert not again['changed'] and nonce(d) == before
 
@@ -221,14 +221,14 @@ def test_native_mode_and_owner_handover(deployer):
 def test_chain_reset_is_reported(tmp_path, deployer):
     d = deployer
     signer = rpc.Signer(d['w3'], rpc.load_keystore_account(d['keystore'], d['password_file']))
-    poco.deploy_poco(d['w3'], signer, c.Manifest(d['manifest']), POCO_DIR, RLC, mode='token', boost=False)
+    poco.deploy_poco(d['w3'], signer, c.Journal(d['manifest']), POCO_DIR, RLC, mode='token', boost=False)
     with open(d['manifest'], encoding='utf-8') as handle:
         data = json.load(handle)
     data['contracts']['poco_hub']['address'] = '0x' + '77' * 20
     with open(d['manifest'], 'w', encoding='utf-8') as handle:
         json.dump(data, handle)
     with pytest.raises(c.ContractError, match='poco_hub is recorded at .* no code'):
-        poco.deploy_poco(d['w3'], rpc.Signer(d['w3'], signer.account), c.Manifest(d['manifest']), POCO_DIR, RLC, mode='token',
+        poco.deploy_poco(d['w3'], rpc.Signer(d['w3'], signer.account), c.Journal(d['manifest']), POCO_DIR, RLC, mode='token',
                          boost=False)
 
 
@@ -237,7 +237,7 @@ def test_iexec_sdk_sees_the_deployment(tmp_path, deployer):
     """The iExec SDK, pointed at our hub, funds an account's stake through RLC and deploys an app."""
     d = deployer
     signer = rpc.Signer(d['w3'], rpc.load_keystore_account(d['keystore'], d['password_file']))
-    result = poco.deploy_poco(d['w3'], signer, c.Manifest(d['manifest']), POCO_DIR, RLC, mode='token')
+    result = poco.deploy_poco(d['w3'], signer, c.Journal(d['manifest']), POCO_DIR, RLC, mode='token')
     sdk = IexecSdk(tmp_path / 'sdk', CHAIN_ID, d['url'], result['hub'])
     user = Account.from_key(Account.decrypt(sdk.wallet['wallet'], 'pw')).address
     assert user == c.to_checksum_address(sdk.address)

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Deploy the token bridge on both chains, idempotently, and describe it for the manifest.
 
-Each chain has its own deployment journal (contracts.Manifest): a killed run resumes from it,
+Each chain has its own deployment journal (contracts.Journal): a killed run resumes from it,
 and a re-run with the same inputs sends nothing. No Ansible here.
 """
 

@@ -31,7 +31,7 @@ from ansible_collections.poa.consortium.plugins.module_utils.contracts.deploy im
 )
 from ansible_collections.poa.consortium.plugins.module_utils.contracts.errors import ContractError  # noqa: F401
 from ansible_collections.poa.consortium.plugins.module_utils.contracts.journal import (  # noqa: F401
-    Manifest, read_bridge, read_manifest, write_manifest,
+    Journal, read_bridge, read_manifest, write_manifest,
 )
 from ansible_collections.poa.consortium.plugins.module_utils.contracts.transact import (  # noqa: F401
     check_argument_spec, ensure_funded, ensure_transaction, parse_amount, resolve_address, send_built,

@@ -55,13 +55,9 @@ def write_manifest(path, data):
         raise ContractError('manifest %s: %s' % (path, exc))
 
 
-class Manifest:
-    """The manifest file plus helpers to update its `contracts` key; other keys are left alone.
-
-    The signing modules' journal, saved before each send. Not manifest.update(), which validates
-    `nodes`, resets the mode to 0644 and wants the directory to exist: this one keeps the mode and
-    makes the directory. Both share the layout (manifest.dumps) and the writer (fileio.atomic_write).
-    """
+class Journal:
+    """The deployer's journal: the `contracts` key of the manifest file, saved by the signing
+    modules before each send; the file's other keys are left alone (see the module docstring)."""
 
     def __init__(self, path):
         self.path = path

@@ -173,7 +173,7 @@ def test_manifest_roundtrip_keeps_other_keys(manifest_path):
     with open(manifest_path, 'w') as handle:
         json.dump({'chain': {'id': 5}, 'contracts': {'Old': {'address': '0x' + '11' * 20}}}, handle)
     os.chmod(manifest_path, 0o600)
-    m = c.Manifest(manifest_path)
+    m = c.Journal(manifest_path)
     m.set('New', {'address': '0x' + '22' * 20})
     m.save()
     data = readj(manifest_path)
@@ -186,7 +186,7 @@ def test_manifest_roundtrip_keeps_other_keys(manifest_path):
 def test_manifest_save_keeps_what_others_changed_meanwhile(manifest_path):
     with open(manifest_path, 'w') as handle:
         json.dump({'genesis_hash': '0xold', 'contracts': {}}, handle)
-    m = c.Manifest(manifest_path)
+    m = c.Journal(manifest_path)
     with open(manifest_path, 'w') as handle:  # another phase updates the manifest during a deployment
         json.dump({'genesis_hash': '0xnew', 'contracts': {'Other': {'address': '0x' + '33' * 20}}}, handle)
     m.set('New', {'address': '0x' + '22' * 20})
@@ -290,7 +290,7 @@ def test_settle_waits_for_transactions_left_in_the_pool(w3):
 
 # -- deployments ------------------------------------------------------------------------------------
 def deploy_all(w3, signer, manifest_path, shape='hardhat', **kw):
-    dep = c.Deployer(w3, signer, c.Manifest(manifest_path), **kw)
+    dep = c.Deployer(w3, signer, c.Journal(manifest_path), **kw)
     out = [dep.ensure('MathLib', c.load_artifact(fixture(shape, 'MathLib.json')))]
     lib = dep.manifest.get('MathLib')['address']
     out.append(dep.ensure('Tripler', c.load_artifact(fixture(shape, 'Tripler.json')), libraries={'MathLib': lib}))
@@ -322,11 +322,11 @@ def test_deploy_then_rerun_is_unchanged(w3, signer, manifest_path, shape):
 
 
 def test_check_mode_predicts_address_and_sends_nothing(w3, signer, manifest_path):
-    dep = c.Deployer(w3, signer, c.Manifest(manifest_path), check_mode=True)
+    dep = c.Deployer(w3, signer, c.Journal(manifest_path), check_mode=True)
     changed, record, state = dep.ensure('Greeter', c.load_artifact(fixture('hardhat', 'Greeter.json')), args=['x'])
     assert (changed, state, nonce(w3)) == (True, 'would deploy', 0)
     assert not os.path.exists(manifest_path)
-    real = c.Deployer(w3, rpc.Signer(w3, signer.account), c.Manifest(manifest_path))
+    real = c.Deployer(w3, rpc.Signer(w3, signer.account), c.Journal(manifest_path))
     assert real.ensure('Greeter', c.load_artifact(fixture('hardhat', 'Greeter.json')), args=['x'])[1]['address'] == record['address']
 
 
@@ -338,8 +338,8 @@ def test_recorded_address_without_code_fails_or_redeploys(w3, signer, manifest_p
     writej(manifest_path, data)
     art = c.load_artifact(fixture('hardhat', 'Greeter.json'))
     with pytest.raises(c.ContractError, match='no code at that address.*on_mismatch=redeploy'):
-        c.Deployer(w3, signer, c.Manifest(manifest_path)).ensure('Greeter', art, args=['hello'])
-    changed, record, state = c.Deployer(w3, signer, c.Manifest(manifest_path), on_mismatch='redeploy').ensure(
+        c.Deployer(w3, signer, c.Journal(manifest_path)).ensure('Greeter', art, args=['hello'])
+    changed, record, state = c.Deployer(w3, signer, c.Journal(manifest_path), on_mismatch='redeploy').ensure(
         'Greeter', art, args=['hello'])
     assert (changed, state) == (True, 'redeployed')
     after = readj(manifest_path)
@@ -353,18 +353,18 @@ def test_recorded_code_hash_mismatch(w3, signer, manifest_path):
     data['contracts']['Greeter']['code_hash'] = '0x' + '00' * 32
     writej(manifest_path, data)
     with pytest.raises(c.ContractError, match='has code hash'):
-        c.Deployer(w3, signer, c.Manifest(manifest_path)).ensure('Greeter', c.load_artifact(fixture('hardhat', 'Greeter.json')), args=['hello'])
+        c.Deployer(w3, signer, c.Journal(manifest_path)).ensure('Greeter', c.load_artifact(fixture('hardhat', 'Greeter.json')), args=['hello'])
 
 
 def test_killed_after_send_is_finished_not_duplicated(w3, signer, manifest_path):
     art = c.load_artifact(fixture('hardhat', 'Greeter.json'))
-    dep = c.Deployer(w3, signer, c.Manifest(manifest_path))
+    dep = c.Deployer(w3, signer, c.Journal(manifest_path))
     handles = dep.send([dep.start('A', art, ['a']), dep.start('B', art, ['b'])])  # two in flight, then "killed"
     pending = readj(manifest_path)['contracts']
     assert pending['A']['pending'] and pending['B']['pending']
     assert pending['B']['nonce'] == pending['A']['nonce'] + 1
     before = nonce(w3)
-    dep2 = c.Deployer(w3, rpc.Signer(w3, signer.account), c.Manifest(manifest_path))
+    dep2 = c.Deployer(w3, rpc.Signer(w3, signer.account), c.Journal(manifest_path))
     assert dep2.ensure('A', art, ['a'])[0] is True  # manifest completed
     assert dep2.ensure('B', art, ['b'])[1]['address'] == handles[1]['address']
     assert nonce(w3) == before
@@ -374,22 +374,22 @@ def test_killed_after_send_is_finished_not_duplicated(w3, signer, manifest_path)
 
 def test_pending_record_never_sent_is_redeployed(w3, signer, manifest_path):
     art = c.load_artifact(fixture('hardhat', 'Greeter.json'))
-    m = c.Manifest(manifest_path)
+    m = c.Journal(manifest_path)
     m.set('A', {'address': rpc.create_address(signer.address, 0), 'tx_hash': '0x' + 'ab' * 32, 'nonce': 0, 'pending': True})
     m.save()
-    changed, record, state = c.Deployer(w3, signer, c.Manifest(manifest_path)).ensure('A', art, ['a'])
+    changed, record, state = c.Deployer(w3, signer, c.Journal(manifest_path)).ensure('A', art, ['a'])
     assert (changed, state, record['address']) == (True, 'redeployed', rpc.create_address(signer.address, 0))
 
 
 def test_unfunded_deployer(w3, manifest_path):
     poor = rpc.Signer(w3, Account.from_key('0x' + '42' * 32))
     with pytest.raises(rpc.RpcError, match='has 0 wei'):
-        c.Deployer(w3, poor, c.Manifest(manifest_path)).ensure('G', c.load_artifact(fixture('hardhat', 'Greeter.json')), ['x'])
+        c.Deployer(w3, poor, c.Journal(manifest_path)).ensure('G', c.load_artifact(fixture('hardhat', 'Greeter.json')), ['x'])
 
 
 def test_constructor_revert_is_decoded(w3, signer, manifest_path):
     with pytest.raises(rpc.RevertError, match=r'deployment of R would revert.*Error\("Reverter: constructor refused"\)'):
-        c.Deployer(w3, signer, c.Manifest(manifest_path)).ensure('R', c.load_artifact(fixture('hardhat', 'Reverter.json')), [True])
+        c.Deployer(w3, signer, c.Journal(manifest_path)).ensure('R', c.load_artifact(fixture('hardhat', 'Reverter.json')), [True])
     assert nonce(w3) == 0
 
 
@@ -401,7 +401,7 @@ def test_confirmations_wait_for_more_blocks(w3, signer, manifest_path):
         slept.append(seconds)
         w3.testing.mine(1)
     art = c.load_artifact(fixture('hardhat', 'Greeter.json'))
-    dep = c.Deployer(w3, signer, c.Manifest(manifest_path))
+    dep = c.Deployer(w3, signer, c.Journal(manifest_path))
     handle = dep.send([dep.start('G', art, ['x'])])[0]
     receipt = signer.wait(handle['tx_hash'], sleep=sleep)
     assert w3.eth.block_number - receipt['blockNumber'] + 1 >= 3
@@ -444,7 +444,7 @@ def test_a_deployment_whose_block_was_replaced_is_waited_for_again(w3, signer, m
 # -- transactions -----------------------------------------------------------------------------------
 def test_transaction_with_check(w3, signer, manifest_path):
     deploy_all(w3, signer, manifest_path)
-    m = c.Manifest(manifest_path)
+    m = c.Journal(manifest_path)
     greeter = c.resolve_address(m, 'Greeter')
     abi = c.load_artifact(fixture('hardhat', 'Greeter.json')).abi
     check = {'function': 'greeting', 'expect': 'bonjour'}
@@ -476,7 +476,7 @@ def test_transaction_with_check(w3, signer, manifest_path):
     ('failWithPanic', r'Panic\(0x32: array index out of bounds\)'),
 ])
 def test_revert_reasons(w3, signer, manifest_path, function, reason):
-    dep = c.Deployer(w3, signer, c.Manifest(manifest_path))
+    dep = c.Deployer(w3, signer, c.Journal(manifest_path))
     art = c.load_artifact(fixture('hardhat', 'Reverter.json'))
     address = dep.ensure('R', art, [False])[1]['address']
     with pytest.raises(rpc.RevertError, match=function + ' on .* would revert: .*' + reason):
@@ -511,7 +511,7 @@ def test_fund_native(w3, signer):
 
 
 def test_fund_token_and_shortfalls(w3, signer, manifest_path):
-    dep = c.Deployer(w3, signer, c.Manifest(manifest_path))
+    dep = c.Deployer(w3, signer, c.Journal(manifest_path))
     token = dep.ensure('tiny', c.load_artifact(fixture('truffle', 'TinyToken.json')), [1000])[1]['address']
     a = '0x' + '0a' * 20
     changed, res = c.ensure_funded(w3, signer, [{'address': a, 'balance': 300}], token=token)

@@ -36,7 +36,7 @@ class FakeW3:
 
 
 def plan(mode='token', boost=True, artifacts=None, tmp=None, **kw):
-    return poco.PocoPlan(FakeW3(), None, c.Manifest(os.path.join(tmp, 'm.json')), artifacts, mode=mode, boost=boost, **kw)
+    return poco.PocoPlan(FakeW3(), None, c.Journal(os.path.join(tmp, 'm.json')), artifacts, mode=mode, boost=boost, **kw)
 
 
 def test_plan_facets_per_mode(tmp_path):
@@ -100,7 +100,7 @@ def test_work_a_reorg_put_back_in_the_pool_is_not_sent_twice(tmp_path):
     """'latest' lacks the effect of our transactions a reorg returned to the pool: the level waits
     for them and looks again before it sends anything."""
     chain = {'mined': False}
-    p = poco.PocoPlan(FakeW3(), SettlingSigner(chain), c.Manifest(str(tmp_path / 'm.json')), None, mode='native')
+    p = poco.PocoPlan(FakeW3(), SettlingSigner(chain), c.Journal(str(tmp_path / 'm.json')), None, mode='native')
     item = ('createCategory 0 XS', '0x' + '22' * 20, [], 'createCategory', [], lambda: chain['mined'])
     entry = p.level('3: categories', transact=[item])
     assert entry['transactions'] == [] and p.tx_hashes == []

@@ -117,7 +117,7 @@ def artifacts_fixture():
 
 @pytest.fixture(name='deployed')
 def deployed_fixture(w3, signer, artifacts, tmp_path):
-    journal = c.Manifest(str(tmp_path / 'contracts.json'))
+    journal = c.Journal(str(tmp_path / 'contracts.json'))
     result = s.ensure_safe(w3, signer, journal, artifacts, list(OWNERS.values()), 2)
     validators = c.load_artifact(str(VALIDATORS))
     owner_args = [result['address'], [OWNERS['alpha']], 1]
@@ -135,19 +135,19 @@ def test_ensure_safe_deploys_then_finds_it(w3, signer, artifacts, deployed, tmp_
     assert journal['ConsortiumSafe']['address'] == first['address']
     assert {'SafeL2', 'SafeProxyFactory'} <= set(journal)
 
-    again = s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'contracts.json')), artifacts,
+    again = s.ensure_safe(w3, signer, c.Journal(str(tmp_path / 'contracts.json')), artifacts,
                           list(reversed(list(OWNERS.values()))), 2)
     assert not again['changed'] and again['state'] == 'present' and again['address'] == first['address']
 
     with pytest.raises(s.SafeError, match='threshold is 2, not 3'):
-        s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'contracts.json')), artifacts, list(OWNERS.values()), 3)
+        s.ensure_safe(w3, signer, c.Journal(str(tmp_path / 'contracts.json')), artifacts, list(OWNERS.values()), 3)
     with pytest.raises(s.SafeError, match='owners are .*addOwnerWithThreshold'):
-        s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'contracts.json')), artifacts,
+        s.ensure_safe(w3, signer, c.Journal(str(tmp_path / 'contracts.json')), artifacts,
                       [OWNERS['alpha'], OWNERS['beta']], 2)
 
     # A company that joined: kept as it is (owners change through the Safe), the differences listed.
     newcomer = Account.create().address
-    kept = s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'contracts.json')), artifacts,
+    kept = s.ensure_safe(w3, signer, c.Journal(str(tmp_path / 'contracts.json')), artifacts,
                          list(OWNERS.values()) + [newcomer], 3, on_mismatch='keep')
     assert not kept['changed'] and kept['address'] == first['address']
     assert sorted(kept['owners']) == sorted(OWNERS.values()) and kept['threshold'] == 2
@@ -159,7 +159,7 @@ def test_a_lost_journal_finds_the_safe_at_its_predicted_address(w3, signer, arti
     journal = json.loads((tmp_path / 'contracts.json').read_text())
     del journal['contracts']['ConsortiumSafe']
     (tmp_path / 'contracts.json').write_text(json.dumps(journal))
-    again = s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'contracts.json')), artifacts,
+    again = s.ensure_safe(w3, signer, c.Journal(str(tmp_path / 'contracts.json')), artifacts,
                           list(OWNERS.values()), 2)
     assert again['state'] == 'recorded' and again['address'] == deployed['safe']
     assert not w3.eth.get_transaction_count(signer.address, 'pending') > w3.eth.get_transaction_count(signer.address)
@@ -167,12 +167,12 @@ def test_a_lost_journal_finds_the_safe_at_its_predicted_address(w3, signer, arti
 
 def test_check_mode_predicts_without_sending(w3, signer, artifacts, tmp_path):
     before = w3.eth.get_transaction_count(signer.address)
-    predicted = s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'j.json')), artifacts, list(OWNERS.values()), 2,
+    predicted = s.ensure_safe(w3, signer, c.Journal(str(tmp_path / 'j.json')), artifacts, list(OWNERS.values()), 2,
                               check_mode=True)
     assert predicted['changed'] and predicted['state'] == 'would deploy'
     assert w3.eth.get_transaction_count(signer.address) == before and not (tmp_path / 'j.json').exists()
     signer.reset_nonce()
-    real = s.ensure_safe(w3, signer, c.Manifest(str(tmp_path / 'j.json')), artifacts, list(OWNERS.values()), 2)
+    real = s.ensure_safe(w3, signer, c.Journal(str(tmp_path / 'j.json')), artifacts, list(OWNERS.values()), 2)
     assert real['address'] == predicted['address']
 
 
@@ -272,14 +272,14 @@ def test_the_safe_itself_refuses_owners_out_of_order(w3, signer, deployed):
 
 def test_a_run_killed_after_sending_records_the_safe_next_time(w3, signer, artifacts, tmp_path):
     path = str(tmp_path / 'j.json')
-    done = s.ensure_safe(w3, signer, c.Manifest(path), artifacts, list(OWNERS.values()), 2)
+    done = s.ensure_safe(w3, signer, c.Journal(path), artifacts, list(OWNERS.values()), 2)
     journal = json.loads(Path(path).read_text(encoding='utf-8'))
     # what the journal held between the send and the receipt
     journal['contracts']['ConsortiumSafe'] = {'address': done['address'], 'tx_hash': done['tx_hash'], 'nonce': 2,
                                               'pending': True}
     Path(path).write_text(json.dumps(journal), encoding='utf-8')
     sent = w3.eth.get_transaction_count(signer.address)
-    again = s.ensure_safe(w3, signer, c.Manifest(path), artifacts, list(OWNERS.values()), 2)
+    again = s.ensure_safe(w3, signer, c.Journal(path), artifacts, list(OWNERS.values()), 2)
     assert again['state'] == 'recorded' and again['address'] == done['address']
     assert w3.eth.get_transaction_count(signer.address) == sent
     record = json.loads(Path(path).read_text(encoding='utf-8'))['contracts']['ConsortiumSafe']
