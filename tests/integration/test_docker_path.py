@@ -123,6 +123,7 @@ PROBE_PLAYBOOK = """
   vars:
     ansible_python_interpreter: "{{ ansible_playbook_python }}"
     node_name: docker-path-probe
+    node_deploy_mode: docker
     node_engine: geth
     node_runtime_dir: /data
     node_rpc_host: 127.0.0.1
@@ -177,7 +178,7 @@ def test_only_a_config_hash_change_recreates_the_container(image, tmp_path):
         # the engine answers on its own address after the recreate
         assert "result" in json_rpc("http://127.0.0.1:8429", "eth_chainId")
     finally:
-        down = _probe(tmp_path, image, "b" * 64, tasks="docker_down")
+        down = _probe(tmp_path, image, "b" * 64, tasks="cleanup")
         assert down.returncode == 0, down.stdout[-4000:]
     assert _container_id("poa-docker-path-probe") == ""
 
