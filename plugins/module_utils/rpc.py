@@ -91,6 +91,17 @@ def connect(rpc_url=None, chain_id=None, timeout=30, provider=None):
     return w3
 
 
+def connect_if_up(rpc_url, timeout, must_answer=True):
+    """connect(), or None for a node that does not answer when it need not (a read-only look at
+    a node that may be down: the caller reports it as not live)."""
+    try:
+        return connect(rpc_url, timeout=timeout)
+    except RpcError:
+        if must_answer:
+            raise
+        return None
+
+
 def load_keystore_account(keystore, password_file=None, password=None):
     """Decrypt a V3 keystore file with the password read from password_file; return a LocalAccount."""
     require_web3()

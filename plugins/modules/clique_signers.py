@@ -134,11 +134,8 @@ def json_rpc(w3, rpc_url):
 
 def run(module):
     p = module.params
-    try:
-        w3 = rpc.connect(p['rpc_url'], timeout=p['timeout'])
-    except rpc.RpcError:
-        if p['vote']:
-            raise
+    w3 = rpc.connect_if_up(p['rpc_url'], p['timeout'], must_answer=p['vote'])
+    if w3 is None:
         return dict(changed=False, live=False, done=False, proposed={}, discarded=[])
     call = json_rpc(w3, p['rpc_url'])
     if p['live'] is not None:

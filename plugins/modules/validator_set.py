@@ -123,11 +123,8 @@ from ansible_collections.poa.consortium.plugins.module_utils import clique, rpc,
 
 def run(module):
     p = module.params
-    try:
-        w3 = rpc.connect(p['rpc_url'], timeout=p['timeout'])
-    except rpc.RpcError:
-        if p['must_answer']:
-            raise
+    w3 = rpc.connect_if_up(p['rpc_url'], p['timeout'], must_answer=p['must_answer'])
+    if w3 is None:
         return dict(changed=False, live=False)
     view = validator_set.read(w3, p['address'])
     result = dict(changed=False, live=True, **view)

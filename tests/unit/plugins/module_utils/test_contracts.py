@@ -217,6 +217,12 @@ def test_connect_unreachable():
         rpc.connect('http://127.0.0.1:9', timeout=2)
 
 
+def test_connect_if_up_gives_none_only_when_the_node_need_not_answer():
+    assert rpc.connect_if_up('http://127.0.0.1:9', 2, must_answer=False) is None
+    with pytest.raises(rpc.RpcError, match='cannot reach the JSON-RPC endpoint http://127.0.0.1:9'):
+        rpc.connect_if_up('http://127.0.0.1:9', 2)
+
+
 def test_keystore(tmp_path):
     keystore = tmp_path / 'k.json'
     keystore.write_text(json.dumps(Account.encrypt(KEY, 's3cret', kdf='pbkdf2', iterations=2)))
