@@ -421,7 +421,7 @@ def test_a_deployment_whose_block_was_replaced_is_waited_for_again(w3, signer, m
     """The receipt is read, then a fork choice takes the block away: no code at the head until the
     transaction is mined again. The record is made only once the code is there."""
     art = c.load_artifact(fixture('hardhat', 'Greeter.json'))
-    dep = c.Deployer(w3, signer, c.Manifest(manifest_path))
+    dep = c.Deployer(w3, signer, c.Journal(manifest_path))
     handle = dep.send([dep.start('G', art, ['x'])])[0]
     real_get_code = w3.eth.get_code
     reads = []
