@@ -46,12 +46,19 @@ def w3_of(url: str) -> Web3:
 
 def wait_for(predicate, timeout: float, what: str):
     deadline = time.monotonic() + timeout
+    last_error = None
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except OSError as exc:
+            # A validator that supervisord has just (re)started may not listen on its health port
+            # yet: "started" means its process is up, not that it serves.
+            value, last_error = None, exc
         if value:
             return value
         time.sleep(0.5)
-    raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
+    raise AssertionError("timed out after %.0f s waiting for %s%s" % (
+        timeout, what, "; last error: %s" % last_error if last_error else ""))
 
 
 class Bridge:
